@@ -1,0 +1,33 @@
+"""bss1lab: learn and explore BrainScaleS-1, the analog wafer-scale neuromorphic system.
+
+Layers, with data flowing one way::
+
+    bss1lab.network      what you want (PyNN names, bio units)
+    bss1lab.hardware     what the wafer makes of it (Wafer.map -> MappedNetwork)
+    bss1lab.emulator     the numba engine (Emulation.run)
+    bss1lab.experiments  one call -> xarray.Dataset
+
+Importing ``bss1lab`` loads only the network layer; the others load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+_SUBMODULES = ("network", "hardware", "emulator", "experiments", "plotting", "widgets")
+
+from bss1lab import network  # noqa: E402  (light: numpy only, numba on first connect)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"bss1lab.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'bss1lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_SUBMODULES))

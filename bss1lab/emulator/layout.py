@@ -1,0 +1,218 @@
+"""Lay a mapped network out as the flat arrays the kernels run on.
+
+Validation against the time step happens here (delays, Poisson rates); everything
+else was validated when the network was described.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from bss1lab.emulator import kernels as k
+from bss1lab.hardware.wafer import MappedNetwork
+from bss1lab.network.realise import PopulationSlice
+
+__all__ = ["Layout", "lay_out", "KIND_OF_SYNAPSE_MODEL"]
+
+KIND_OF_SYNAPSE_MODEL = {"cond_exp": k.KIND_COND_EXP, "curr_exp": k.KIND_CURR_EXP,
+                         "curr_delta": k.KIND_CURR_DELTA}
+#: Cells per block of the kernel's work split (fixed, so results never depend on it
+#: or on the number of threads); at most MAX_BLOCKS blocks.
+CELLS_PER_BLOCK = 512
+MAX_BLOCKS = 64
+#: The Poisson generator inverts one uniform by summing terms; beyond this mean
+#: count per step that gets slow and imprecise.
+MAX_POISSON_MEAN_PER_STEP = 500.0
+
+
+@dataclass
+class Layout:
+    """Flat arrays of a network on a time grid of ``dt`` ms (see ``kernels.run_steps``)."""
+
+    dt: float
+    kind: np.ndarray
+    parameters: np.ndarray
+    block_start: np.ndarray
+    block_stop: np.ndarray
+    entry_pointer: np.ndarray
+    entry_block: np.ndarray
+    entry_cell: np.ndarray
+    entry_synapse: np.ndarray
+    syn_column: np.ndarray
+    syn_weight: np.ndarray
+    syn_delay: np.ndarray
+    out_degree: np.ndarray
+    poisson_mean: np.ndarray
+    poisson_p_zero: np.ndarray
+    active_from: np.ndarray
+    active_until: np.ndarray
+    array_steps: np.ndarray
+    array_start: np.ndarray
+    array_end: np.ndarray
+    ring_size: int
+    current_changes: list  # (step, cell indices, amplitude nA), sorted by step
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.kind.size)
+
+
+def steps_of(times_ms: np.ndarray, dt: float) -> np.ndarray:
+    """Nearest grid step of each time (ms)."""
+    return np.rint(np.asarray(times_ms, dtype=np.float64) / dt).astype(np.int64)
+
+
+def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
+    """The kernel's parameter records (``kernels.PARAMETER_DTYPE``) for one population
+    of neurons, from its PyNN parameters (bio units) and the time step ``dt`` (ms)."""
+    q = population.parameters
+    records = np.zeros(population.size, dtype=k.PARAMETER_DTYPE)
+    for name in ("v_rest", "cm", "v_thresh", "v_reset", "i_offset", "e_rev_E", "e_rev_I",
+                 "delta_T", "b"):
+        if name in q:
+            records[name] = q[name]
+    records["g_l"] = q["cm"] / q["tau_m"]
+    records["v_peak"] = q.get("v_spike", q["v_thresh"])
+    records["a"] = q.get("a", 0.0) * 1e-3  # nS -> uS
+    records["tau_w"] = q.get("tau_w", 1.0)
+    records["decay_w"] = np.exp(-dt / records["tau_w"])
+    records["decay_m"] = np.exp(-dt / q["tau_m"])
+    for receptor in ("E", "I"):
+        tau = q.get(f"tau_syn_{receptor}")
+        if tau is not None:  # delta synapses keep no synaptic state: both stay 0
+            records[f"decay_{receptor}"] = np.exp(-dt / tau)
+            records[f"mean_{receptor}"] = -np.expm1(-dt / tau) * tau / dt
+    records["refractory_steps"] = steps_of(q["tau_refrac"], dt)
+    return records
+
+
+@njit(cache=True)
+def _group_synapses(pre, post_block, n_cells, n_blocks):
+    """Counting sort of synapses by (pre cell, post block), stable within a group.
+
+    Returns the permutation and, per non-empty group ("entry"), its cell, block and
+    first synapse, plus each cell's first entry."""
+    n = pre.shape[0]
+    n_groups = n_cells * n_blocks
+    counts = np.zeros(n_groups + 1, dtype=np.int64)
+    for s in range(n):
+        counts[pre[s] * n_blocks + post_block[s] + 1] += 1
+    n_entries = 0
+    for g in range(n_groups):
+        if counts[g + 1] > 0:
+            n_entries += 1
+    entry_cell = np.empty(n_entries, dtype=np.int32)
+    entry_block = np.empty(n_entries, dtype=np.int32)
+    entry_synapse = np.empty(n_entries + 1, dtype=np.int64)
+    entry_pointer = np.zeros(n_cells + 1, dtype=np.int64)
+    e = 0
+    for g in range(n_groups):
+        if counts[g + 1] > 0:
+            entry_cell[e] = g // n_blocks
+            entry_block[e] = g % n_blocks
+            entry_synapse[e] = counts[g]
+            entry_pointer[g // n_blocks + 1] += 1
+            e += 1
+        counts[g + 1] += counts[g]
+    entry_synapse[n_entries] = n
+    for c in range(n_cells):
+        entry_pointer[c + 1] += entry_pointer[c]
+    order = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        g = pre[s] * n_blocks + post_block[s]
+        order[counts[g]] = s
+        counts[g] += 1
+    return order, entry_cell, entry_block, entry_synapse, entry_pointer
+
+
+def _ring_size(max_delay_steps: int) -> int:
+    """Slots of the spike ring buffer: the longest delay plus the current step, rounded
+    up to a power of two so the slot index is a bit mask, not a division."""
+    return 1 << int(max_delay_steps).bit_length()
+
+
+def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
+    """Build the kernel arrays for ``mapped`` on a grid of ``dt`` ms.
+
+    Raises
+    ------
+    ValueError
+        When a delay is shorter than ``dt`` or a Poisson rate too high for ``dt``.
+    """
+    net = mapped.network
+    n = net.n_cells
+    kind = np.empty(n, dtype=np.int8)
+    parameters = np.zeros(n, dtype=k.PARAMETER_DTYPE)
+    poisson_mean = np.zeros(n)
+    active_from = np.zeros(n, dtype=np.int64)
+    active_until = np.zeros(n, dtype=np.int64)
+    trains: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * n
+    current_changes = []
+    for population in net.populations:
+        cells = slice(population.start, population.stop)
+        name = type(population.cell_type).__name__
+        q = population.parameters
+        if name == "SpikeSourcePoisson":
+            kind[cells] = k.KIND_POISSON
+            poisson_mean[cells] = q["rate"] * dt * 1e-3
+            too_high = poisson_mean[cells] > MAX_POISSON_MEAN_PER_STEP
+            if too_high.any():
+                raise ValueError(
+                    f"Population {population.label!r}: rate up to {q['rate'].max():g} Hz "
+                    f"gives more than {MAX_POISSON_MEAN_PER_STEP:g} spikes per step of "
+                    f"{dt} ms; lower the rate or split the source")
+            active_from[cells] = steps_of(q["start"], dt)
+            active_until[cells] = steps_of(q["start"] + q["duration"], dt)
+        elif name == "SpikeSourceArray":
+            kind[cells] = k.KIND_ARRAY
+            # a spike at time t is emitted in the step that ends at t
+            for offset, train in enumerate(q["spike_times"]):
+                trains[population.start + offset] = np.maximum(steps_of(train, dt) - 1, 0)
+        else:
+            kind[cells] = KIND_OF_SYNAPSE_MODEL[population.cell_type.synapse_model]
+            parameters[cells] = neuron_parameters(population, dt)
+            cell_indices = np.arange(population.start, population.stop)
+            for source in population.current_sources:
+                for time, amplitude in zip(source.times, source.amplitudes):
+                    current_changes.append((int(steps_of(time, dt)), cell_indices,
+                                            float(amplitude)))
+    current_changes.sort(key=lambda change: change[0])
+    lengths = np.array([t.size for t in trains], dtype=np.int64)
+    array_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    array_end = array_start + lengths
+    array_steps = (np.concatenate(trains).astype(np.int64) if lengths.sum()
+                   else np.empty(0, dtype=np.int64))
+
+    delay_steps = steps_of(net.delay, dt)
+    if delay_steps.size and delay_steps.min() < 1:
+        projection = int(np.searchsorted(net.projection_offsets,
+                                         int(np.argmin(delay_steps)), side="right") - 1)
+        raise ValueError(f"Projection {net.projection_labels[projection]!r}: delay "
+                         f"{float(net.delay.min()):g} ms is shorter than the time step "
+                         f"dt={dt} ms; delays must be >= dt")
+    if delay_steps.size and delay_steps.max() > np.iinfo(np.int16).max:
+        raise ValueError(f"delays up to {float(net.delay.max()):g} ms exceed "
+                         f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
+    n_blocks = int(min(MAX_BLOCKS, max(1, -(-n // CELLS_PER_BLOCK))))
+    bounds = np.linspace(0, n, n_blocks + 1).round().astype(np.int64)
+    post_block = (np.searchsorted(bounds, net.post, side="right") - 1).astype(np.int64)
+    order, entry_cell, entry_block, entry_synapse, entry_pointer = _group_synapses(
+        net.pre.astype(np.int64), post_block, n, n_blocks)
+    out_degree = np.bincount(net.pre, minlength=n).astype(np.int64)
+    return Layout(
+        dt=dt, kind=kind, parameters=parameters,
+        block_start=bounds[:-1].copy(), block_stop=bounds[1:].copy(),
+        entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
+        entry_synapse=entry_synapse,
+        syn_column=(2 * net.post[order].astype(np.int64)
+                    + net.receptor[order]).astype(np.int32),
+        syn_weight=net.weight[order], syn_delay=delay_steps[order].astype(np.int16),
+        out_degree=out_degree, poisson_mean=poisson_mean,
+        poisson_p_zero=np.exp(-poisson_mean), active_from=active_from,
+        active_until=active_until, array_steps=array_steps, array_start=array_start,
+        array_end=array_end,
+        ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
+        current_changes=current_changes)

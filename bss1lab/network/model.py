@@ -1,0 +1,316 @@
+"""Populations, projections and networks with PyNN's names, in biological units."""
+
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import numpy as np
+
+from bss1lab.network.cells import CellType, ParameterValue, check_value
+from bss1lab.network.connectors import Connector
+from bss1lab.network.random import RandomDistribution
+
+__all__ = ["Population", "Projection", "StaticSynapse", "StepCurrentSource", "Network",
+           "RECEPTOR_TYPES"]
+
+#: Receptor types a projection can target; the index is the emulator's receptor code.
+RECEPTOR_TYPES = ("excitatory", "inhibitory")
+
+
+class StepCurrentSource:
+    """A piecewise-constant current (nA) injected into cells, PyNN's ``StepCurrentSource``.
+
+    Parameters
+    ----------
+    times : array_like
+        Times in ms (>= 0, strictly increasing) at which the amplitude changes.
+    amplitudes : array_like
+        Current in nA from each time on; before the first time the current is 0.
+    """
+
+    def __init__(self, times: Sequence[float], amplitudes: Sequence[float]) -> None:
+        times_array = np.asarray(times, dtype=np.float64).ravel()
+        amplitudes_array = np.asarray(amplitudes, dtype=np.float64).ravel()
+        if times_array.shape != amplitudes_array.shape:
+            raise ValueError(f"StepCurrentSource: times has {times_array.size} entries but "
+                             f"amplitudes has {amplitudes_array.size}; they must match")
+        if not (np.all(np.isfinite(times_array)) and np.all(np.isfinite(amplitudes_array))):
+            raise ValueError("StepCurrentSource: times and amplitudes must be finite")
+        if np.any(times_array < 0) or np.any(np.diff(times_array) <= 0):
+            raise ValueError(f"StepCurrentSource: times must be >= 0 ms and strictly "
+                             f"increasing, got {times_array.tolist()}")
+        self.times = times_array
+        self.amplitudes = amplitudes_array
+
+    def __repr__(self) -> str:
+        return (f"StepCurrentSource(times={self.times.tolist()}, "
+                f"amplitudes={self.amplitudes.tolist()})")
+
+
+class Population:
+    """A group of cells of one type.
+
+    Parameters
+    ----------
+    size : int
+        Number of cells, > 0.
+    cell_type : CellType
+        A cell type instance (e.g. ``IF_cond_exp(tau_m=10.0)``) or a spike source;
+        a class is instantiated with its defaults.
+    label : str, optional
+        Name used in results; unique within a network. Default ``"population<N>"``.
+    """
+
+    _count = 0
+
+    def __init__(self, size: int, cell_type: CellType | type[CellType],
+                 label: str | None = None) -> None:
+        if isinstance(size, (bool, np.bool_)) or int(size) != size or size <= 0:
+            raise ValueError(f"Population {label or ''}: size={size!r} must be a whole "
+                             "number > 0".replace("  ", " "))
+        if isinstance(cell_type, type) and issubclass(cell_type, CellType):
+            cell_type = cell_type()
+        if not isinstance(cell_type, CellType):
+            raise ValueError(f"Population {label or ''}: cell_type={cell_type!r} is not a "
+                             "cell type such as IF_cond_exp()")
+        Population._count += 1
+        self.size = int(size)
+        self.cell_type = cell_type
+        self.label = label if label is not None else f"population{Population._count}"
+        self.current_sources: list[StepCurrentSource] = []
+        self.initial_values: dict[str, ParameterValue] = {}
+        for name, value in cell_type.parameters.items():
+            if isinstance(value, np.ndarray) and value.size != self.size:
+                raise ValueError(f"Population {self.label!r}: parameter {name} has "
+                                 f"{value.size} values for {self.size} cells")
+        trains = cell_type.parameters.get("spike_times")
+        if trains is not None and getattr(cell_type, "per_cell", False) \
+                and len(trains) != self.size:
+            raise ValueError(f"Population {self.label!r}: spike_times has {len(trains)} "
+                             f"trains for {self.size} cells")
+
+    def initialize(self, **initial_values: ParameterValue) -> None:
+        """Set initial values of state variables (PyNN's ``initialize``).
+
+        Parameters
+        ----------
+        v : float, array or RandomDistribution
+            Membrane potential at t = 0 in mV; default ``v_rest``.
+        w : float, array or RandomDistribution
+            AdEx adaptation current at t = 0 in nA; default 0.
+        """
+        allowed = {"v"} | ({"w"} if "w" in self.cell_type.recordable else set())
+        if self.cell_type.is_source:
+            allowed = set()
+        for name, value in initial_values.items():
+            if name not in allowed:
+                raise ValueError(f"Population {self.label!r}: cannot initialize {name!r}; "
+                                 f"allowed: {sorted(allowed)}")
+            value = check_value(f"Population {self.label!r}", name, value)
+            if isinstance(value, np.ndarray) and value.size != self.size:
+                raise ValueError(f"Population {self.label!r}: initial {name} has "
+                                 f"{value.size} values for {self.size} cells")
+            self.initial_values[name] = value
+
+    def inject(self, source: StepCurrentSource) -> None:
+        """Inject ``source`` into every cell of the population (PyNN's ``inject``)."""
+        if self.cell_type.is_source:
+            raise ValueError(f"Population {self.label!r}: spike sources take no current")
+        if not isinstance(source, StepCurrentSource):
+            raise ValueError(f"Population {self.label!r}: can inject a StepCurrentSource, "
+                             f"got {source!r}")
+        self.current_sources.append(source)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __repr__(self) -> str:
+        return f"Population({self.size}, {self.cell_type!r}, label={self.label!r})"
+
+
+WeightValue = Union[float, RandomDistribution, np.ndarray]
+
+
+class StaticSynapse:
+    """A synapse with a fixed weight and delay.
+
+    Parameters
+    ----------
+    weight : float, RandomDistribution or array of shape (n_pre, n_post)
+        uS onto conductance-based cells, nA onto ``IF_curr_exp``, mV onto
+        ``IF_curr_delta`` (negative for inhibitory current-based synapses).
+    delay : float, RandomDistribution or array of shape (n_pre, n_post)
+        ms, > 0; rounded to the simulation grid, at least one time step.
+    """
+
+    def __init__(self, weight: WeightValue = 0.0, delay: WeightValue = 1.0) -> None:
+        self.weight = _check_synapse_value("weight", weight)
+        self.delay = _check_synapse_value("delay", delay)
+        low, high = _value_bounds(self.delay)
+        if low <= 0:
+            raise ValueError(f"StaticSynapse: delay={delay!r} must be > 0 ms")
+
+    def __repr__(self) -> str:
+        return f"StaticSynapse(weight={self.weight!r}, delay={self.delay!r})"
+
+
+def _check_synapse_value(name: str, value: WeightValue) -> WeightValue:
+    if isinstance(value, RandomDistribution):
+        return value
+    if np.isscalar(value) and not isinstance(value, (bool, np.bool_)):
+        return check_value("StaticSynapse", name, value)  # type: ignore[return-value]
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"StaticSynapse: {name} must be a number, a RandomDistribution or an "
+                         f"array of shape (n_pre, n_post); got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"StaticSynapse: {name} must be finite")
+    return array
+
+
+def _value_bounds(value: WeightValue) -> tuple[float, float]:
+    if isinstance(value, RandomDistribution):
+        return value.bounds()
+    array = np.asarray(value)
+    return float(array.min()), float(array.max())
+
+
+class Projection:
+    """Synapses from one population onto another.
+
+    Parameters
+    ----------
+    presynaptic_population, postsynaptic_population : Population
+        The post population must be made of neurons, not spike sources.
+    connector : Connector
+        The connection rule, e.g. ``FixedNumberPreConnector(100)``.
+    synapse_type : StaticSynapse, optional
+        Weight and delay; default ``StaticSynapse()``.
+    receptor_type : {"excitatory", "inhibitory"}
+        Which synaptic input of the post cells is driven.
+    label : str, optional
+        Name used in reports; default ``"<pre>-><post>"``.
+    """
+
+    def __init__(self, presynaptic_population: Population,
+                 postsynaptic_population: Population, connector: Connector,
+                 synapse_type: StaticSynapse | None = None,
+                 receptor_type: str = "excitatory", label: str | None = None) -> None:
+        pre, post = presynaptic_population, postsynaptic_population
+        name = label or f"{getattr(pre, 'label', '?')}->{getattr(post, 'label', '?')}"
+        for role, population in (("presynaptic_population", pre),
+                                 ("postsynaptic_population", post)):
+            if not isinstance(population, Population):
+                raise ValueError(f"Projection {name!r}: {role}={population!r} is not a "
+                                 "Population")
+        if post.cell_type.is_source:
+            raise ValueError(f"Projection {name!r}: the postsynaptic population "
+                             f"{post.label!r} is a spike source and cannot receive synapses")
+        if not isinstance(connector, Connector):
+            raise ValueError(f"Projection {name!r}: connector={connector!r} is not a "
+                             "Connector such as FixedProbabilityConnector(0.1)")
+        synapse_type = synapse_type if synapse_type is not None else StaticSynapse()
+        if not isinstance(synapse_type, StaticSynapse):
+            raise ValueError(f"Projection {name!r}: synapse_type={synapse_type!r} is not a "
+                             "StaticSynapse")
+        if receptor_type not in RECEPTOR_TYPES:
+            raise ValueError(f"Projection {name!r}: receptor_type={receptor_type!r}; allowed: "
+                             f"{RECEPTOR_TYPES}")
+        for what in ("weight", "delay"):
+            value = getattr(synapse_type, what)
+            if isinstance(value, np.ndarray) and value.shape != (pre.size, post.size):
+                raise ValueError(f"Projection {name!r}: {what} array has shape {value.shape}, "
+                                 f"expected (n_pre, n_post) = ({pre.size}, {post.size})")
+        self.pre = pre
+        self.post = post
+        self.connector = connector
+        self.synapse_type = synapse_type
+        self.receptor_type = receptor_type
+        self.label = name
+        check_weight_sign(self, *_value_bounds(synapse_type.weight))
+
+    def __repr__(self) -> str:
+        return (f"Projection({self.pre.label!r} -> {self.post.label!r}, {self.connector!r}, "
+                f"{self.synapse_type!r}, receptor_type={self.receptor_type!r})")
+
+
+def check_weight_sign(projection: Projection, low: float, high: float) -> None:
+    """Raise when weights in ``[low, high]`` have a sign the post cell type forbids.
+
+    Conductances are never negative; current-based inhibitory weights are <= 0 and
+    excitatory ones >= 0 (PyNN's convention).
+    """
+    cell = projection.post.cell_type
+    inhibitory = projection.receptor_type == "inhibitory"
+    if cell.conductance_based or not inhibitory:
+        if low < 0:
+            raise ValueError(f"Projection {projection.label!r}: weights onto "
+                             f"{type(cell).__name__} ({projection.receptor_type}) must be >= 0 "
+                             f"{cell.weight_units}, got values down to {low}")
+    elif high > 0:
+        raise ValueError(f"Projection {projection.label!r}: inhibitory weights onto "
+                         f"{type(cell).__name__} must be <= 0 {cell.weight_units} (PyNN's "
+                         f"convention for current-based synapses), got values up to {high}")
+
+
+class Network:
+    """A network: populations and the projections between them, in biological units.
+
+    Parameters
+    ----------
+    *items : Population or Projection
+        In any order; the populations of every projection must be among them.
+    label : str, optional
+        A name for the network.
+
+    Examples
+    --------
+    >>> from bss1lab.network import *
+    >>> exc = Population(100, IF_cond_exp(), label="E")
+    >>> noise = Population(100, SpikeSourcePoisson(rate=20.0), label="noise")
+    >>> drive = Projection(noise, exc, OneToOneConnector(), StaticSynapse(weight=0.01))
+    >>> net = Network(exc, noise, drive)
+    """
+
+    def __init__(self, *items: Population | Projection, label: str = "network") -> None:
+        self.label = label
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        for item in items:
+            if isinstance(item, Population):
+                if any(item is p for p in self.populations):
+                    raise ValueError(f"Network: population {item.label!r} given twice")
+                self.populations.append(item)
+            elif isinstance(item, Projection):
+                self.projections.append(item)
+            else:
+                raise ValueError(f"Network: {item!r} is neither a Population nor a Projection")
+        labels = [p.label for p in self.populations]
+        duplicates = sorted({lab for lab in labels if labels.count(lab) > 1})
+        if duplicates:
+            raise ValueError(f"Network: population labels must be unique, repeated: "
+                             f"{duplicates}")
+        for projection in self.projections:
+            for population in (projection.pre, projection.post):
+                if not any(population is p for p in self.populations):
+                    raise ValueError(f"Network: projection {projection.label!r} uses population "
+                                     f"{population.label!r}, which is not in the network")
+        if not self.populations:
+            raise ValueError("Network: needs at least one Population")
+
+    def population(self, label: str) -> Population:
+        """The population called ``label``."""
+        for population in self.populations:
+            if population.label == label:
+                return population
+        raise KeyError(f"no population {label!r}; populations: "
+                       f"{[p.label for p in self.populations]}")
+
+    @property
+    def size(self) -> int:
+        """Number of cells, spike sources included."""
+        return sum(p.size for p in self.populations)
+
+    def __repr__(self) -> str:
+        return (f"Network({self.label!r}: {len(self.populations)} populations, "
+                f"{len(self.projections)} projections, {self.size} cells)")

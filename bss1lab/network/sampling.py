@@ -1,0 +1,63 @@
+"""Fast sampling of connection partners (numba), used by the connectors."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
+                    excluded: np.ndarray, with_replacement: bool) -> np.ndarray:
+    """Draw ``counts[j]`` indices from ``range(n_pool)`` for every row ``j``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Advanced in place; the same state gives the same draws.
+    counts : int64 array
+        How many indices each row gets.
+    n_pool : int
+        Size of the pool the indices come from.
+    excluded : int64 array
+        Per row, one index that must not be drawn (the row's own cell, to avoid
+        autapses), or -1.
+    with_replacement : bool
+        Whether an index may repeat within a row (multapses).
+
+    Returns
+    -------
+    int64 array
+        The rows' indices one after the other, each row's indices sorted.
+    """
+    out = np.empty(counts.sum(), dtype=np.int64)
+    # only drawing without replacement needs to remember what was taken
+    taken = np.zeros(1 if with_replacement else n_pool, dtype=np.bool_)
+    position = 0
+    for row in range(counts.shape[0]):
+        k = counts[row]
+        skip = excluded[row]
+        n = n_pool - 1 if skip >= 0 else n_pool
+        start = position
+        if with_replacement:
+            for _ in range(k):
+                index = rng.integers(0, n)
+                if skip >= 0 and index >= skip:
+                    index += 1
+                out[position] = index
+                position += 1
+        else:
+            # Floyd's algorithm: k distinct indices in O(k) draws.
+            for j in range(n - k, n):
+                index = rng.integers(0, j + 1)
+                if taken[index]:
+                    index = j
+                taken[index] = True
+                out[position] = index
+                position += 1
+            for p in range(start, position):
+                taken[out[p]] = False
+                if skip >= 0 and out[p] >= skip:
+                    out[p] += 1
+        out[start:position].sort()
+    return out
