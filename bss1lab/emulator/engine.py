@@ -87,9 +87,9 @@ class Emulation:
     ----------
     mapped : MappedNetwork
         From ``Wafer.map(network)``.
-    seed : int, optional
-        Run seed: fixes the Poisson sources' spikes. None draws one (kept in
-        ``self.seed``).
+    seed : int or numpy.random.SeedSequence, optional
+        Run seed: fixes the Poisson sources' spikes. None draws one (its entropy is
+        kept in ``self.seed``).
     dt : float
         Time step in ms (biological), default 0.1.
     method : {"exponential", "rk2"}
@@ -109,7 +109,8 @@ class Emulation:
         ms between trace samples, a multiple of ``dt``; default ``dt``.
     """
 
-    def __init__(self, mapped: MappedNetwork, seed: int | None = None, *,
+    def __init__(self, mapped: MappedNetwork,
+                 seed: int | np.random.SeedSequence | None = None, *,
                  dt: float = DEFAULT_DT, method: str = "exponential",
                  record_spikes: Sequence[str] | str | None = None,
                  record_variables: Sequence[str] = (),
@@ -125,7 +126,8 @@ class Emulation:
         self.mapped = mapped
         self.dt = float(dt)
         self.method = method
-        sequence = np.random.SeedSequence(seed)
+        sequence = (seed if isinstance(seed, np.random.SeedSequence)
+                    else np.random.SeedSequence(seed))
         self.seed = int(sequence.entropy)  # type: ignore[arg-type]
         self._seed_hash = sequence.generate_state(1, np.uint64)[0]
         self.layout: Layout = lay_out(mapped, self.dt)

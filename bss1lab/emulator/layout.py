@@ -187,11 +187,12 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                    else np.empty(0, dtype=np.int64))
 
     delay_steps = steps_of(net.delay, dt)
-    if delay_steps.size and delay_steps.min() < 1:
-        projection = int(np.searchsorted(net.projection_offsets,
-                                         int(np.argmin(delay_steps)), side="right") - 1)
+    # float32 storage: allow its rounding, not a delay really shorter than dt
+    if net.delay.size and net.delay.min() < dt * (1.0 - 1e-6):
+        shortest = int(np.argmin(net.delay))
+        projection = int(np.searchsorted(net.projection_offsets, shortest, side="right") - 1)
         raise ValueError(f"Projection {net.projection_labels[projection]!r}: delay "
-                         f"{float(net.delay.min()):g} ms is shorter than the time step "
+                         f"{float(net.delay[shortest]):g} ms is shorter than the time step "
                          f"dt={dt} ms; delays must be >= dt")
     if delay_steps.size and delay_steps.max() > np.iinfo(np.int16).max:
         raise ValueError(f"delays up to {float(net.delay.max()):g} ms exceed "

@@ -71,6 +71,12 @@ class Wafer:
         """The same pipeline with every hardware effect off: the reference simulation."""
         return cls(speedup=speedup, emulate_hardware=False)
 
+    def describe(self) -> str:
+        """One line saying what this wafer is, for result attrs."""
+        if self.is_ideal:
+            return f"ideal reference (no hardware effects), speed-up {self.speedup:g}"
+        return f"BrainScaleS-1 (emulated), speed-up {self.speedup:g}"
+
     @property
     def is_ideal(self) -> bool:
         """True when no hardware effect is on."""

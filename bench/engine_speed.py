@@ -1,0 +1,170 @@
+"""Engine speed on the balanced random network (Brunel 2000 shape, IF_cond_exp).
+
+Runs, in one process, the 2,083-neuron version and the full-scale network (12,500
+neurons: 10,000 E + 2,500 I, fixed in-degree 1,000 E + 250 I, Poisson drive) for 1 s
+of biological time each, then a fresh process with a warm numba cache that builds,
+maps and runs the 2,083-neuron network once. Prints and saves JSON to
+bench/results/engine_speed.json.
+
+Usage: python bench/engine_speed.py [--duration MS] [--output PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from bss1lab.emulator import Emulation
+from bss1lab.hardware import Wafer
+from bss1lab.network import (FixedNumberPreConnector, FromListConnector, IF_cond_exp,
+                             Network, Population, Projection, RandomDistribution,
+                             SpikeSourcePoisson, StaticSynapse)
+
+#: Conductance for a 0.1 mV PSP at the mean membrane potential of this parameter set
+#: (1.714 nS for the 0.72 mV of the wafer's 2,083-neuron version, scaled linearly).
+W_PSP_01MV = 1.714e-3 / 7.2  # uS
+G_RELATIVE_INHIBITION = 5.0
+ETA = 2.0
+
+
+def balanced_random_network(n_neurons: int, in_degree_exc: int) -> Network:
+    """E/I network at an asynchronous irregular point (g = 5, eta = 2), weights scaled
+    so the input per neuron stays that of the full model (K = 1,000)."""
+    n_exc = int(round(0.8 * n_neurons))
+    n_inh = n_neurons - n_exc
+    in_degree_inh = in_degree_exc // 4
+    weight = W_PSP_01MV * 1000 / in_degree_exc
+    cell = IF_cond_exp(cm=1.0, tau_m=10.0, tau_syn_E=3.0, tau_syn_I=3.0, tau_refrac=2.0,
+                       v_rest=0.0, v_reset=10.0, v_thresh=20.0, e_rev_E=140.0,
+                       e_rev_I=-140.0)
+    exc = Population(n_exc, cell, label="E")
+    inh = Population(n_inh, cell, label="I")
+    for population in (exc, inh):
+        population.initialize(v=RandomDistribution("uniform", low=0.0, high=20.0))
+    # nu_thr: the rate that, through in_degree_exc synapses, holds V at threshold
+    nu_thr = 20.0 / (0.1 * 1000 / in_degree_exc * in_degree_exc * 10.0) * 1e3  # Hz
+    drive = Population(n_neurons, SpikeSourcePoisson(rate=ETA * nu_thr * in_degree_exc),
+                       label="drive")
+    exc_syn = StaticSynapse(weight, 1.5)
+    inh_syn = StaticSynapse(G_RELATIVE_INHIBITION * weight, 1.5)
+    return Network(
+        exc, inh, drive,
+        Projection(exc, exc, FixedNumberPreConnector(in_degree_exc, False), exc_syn),
+        Projection(exc, inh, FixedNumberPreConnector(in_degree_exc), exc_syn),
+        Projection(inh, exc, FixedNumberPreConnector(in_degree_inh), inh_syn,
+                   receptor_type="inhibitory"),
+        Projection(inh, inh, FixedNumberPreConnector(in_degree_inh, False), inh_syn,
+                   receptor_type="inhibitory"),
+        Projection(drive, exc, _one_each(0, n_exc), StaticSynapse(weight, 1.5)),
+        Projection(drive, inh, _one_each(n_exc, n_inh), StaticSynapse(weight, 1.5)),
+        label=f"balanced random network, {n_neurons} neurons")
+
+
+def _one_each(first_source: int, n: int) -> FromListConnector:
+    """Sources first_source.. drive cells 0..n-1 one to one: an independent Poisson
+    train per neuron, as NEST's Brunel example gives them."""
+    return FromListConnector(np.c_[np.arange(first_source, first_source + n),
+                                   np.arange(n)])
+
+
+NETWORKS = {"brunel_2083": (2083, 166), "brunel_12500": (12500, 1000)}
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def measure(name: str, duration_ms: float) -> dict:
+    n_neurons, in_degree = NETWORKS[name]
+    started = time.perf_counter()
+    network = balanced_random_network(n_neurons, in_degree)
+    mapped = Wafer.ideal().map(network, seed=1)
+    emulation = Emulation(mapped, seed=2)
+    setup = time.perf_counter() - started
+    emulation.run(1.0)  # compile or load the kernels, settle
+    events_before = emulation.synaptic_events
+    counts_before = emulation.spike_total.copy()
+    chunk = emulation.run(duration_ms)
+    wall = chunk.wall_time_s
+    net = mapped.network
+    neurons = [p for p in net.populations if not p.is_source]
+    spikes = emulation.spike_total - counts_before
+    recurrent = net.pre < neurons[-1].stop
+    out_degree = np.bincount(net.pre[recurrent], minlength=net.n_cells)
+    recurrent_events = int(spikes @ out_degree)
+    rates = {p.label: float(spikes[p.start:p.stop].mean() / (duration_ms * 1e-3))
+             for p in neurons}
+    steps = round(duration_ms / emulation.dt)
+    result = {
+        "network": name, "neurons": n_neurons, "synapses": int(net.n_synapses),
+        "recurrent_synapses": int(recurrent.sum()), "bio_duration_ms": duration_ms,
+        "setup_s": setup, "wall_time_s": wall,
+        "real_time_factor": wall / (duration_ms * 1e-3),
+        "rates_hz": rates,
+        "synaptic_events": emulation.synaptic_events - events_before,
+        "synaptic_events_per_s": (emulation.synaptic_events - events_before) / wall,
+        "recurrent_events_per_s": recurrent_events / wall,
+        "neuron_updates_per_s": n_neurons * steps / wall,
+        "peak_memory_mb_so_far": peak_memory_mb(),
+    }
+    print(json.dumps(result, indent=1))
+    return result
+
+
+FRESH_PROCESS = """
+import time
+started = time.perf_counter()
+import sys
+sys.path.insert(0, {bench!r})
+from engine_speed import balanced_random_network
+from bss1lab.experiments import run
+from bss1lab.hardware import Wafer
+ds = run(balanced_random_network(2083, 166), 1000.0, wafer=Wafer.ideal(), seed=1)
+print(time.perf_counter() - started)
+"""
+
+
+def fresh_process_first_result() -> float:
+    """Seconds from interpreter start to the first 1 s result, numba cache warm."""
+    code = FRESH_PROCESS.format(bench=str(Path(__file__).parent))
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # warm
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=1000.0, help="bio ms per run")
+    parser.add_argument("--output", type=Path,
+                        default=Path(__file__).parent / "results" / "engine_speed.json")
+    args = parser.parse_args()
+    results = [measure(name, args.duration) for name in NETWORKS]
+    first = fresh_process_first_result()
+    print(f"fresh process, warm cache, first 2,083-neuron result: {first:.2f} s")
+    report = {
+        "machine": {"cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(),
+                    "threading_layer": numba.threading_layer(),
+                    "python": platform.python_version(), "numba": numba.__version__},
+        "targets": {"brunel_12500_synaptic_events_per_s": 3e8,
+                    "brunel_2083_wall_time_s": 0.3, "fresh_process_first_result_s": 3.0},
+        "results": results,
+        "fresh_process_first_result_s": first,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=1))
+    print(f"saved {args.output}")
+
+
+if __name__ == "__main__":
+    main()

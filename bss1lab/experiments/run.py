@@ -1,0 +1,130 @@
+"""One call from a network to an ``xarray.Dataset``."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from bss1lab.emulator.engine import DEFAULT_DT, Emulation
+from bss1lab.experiments.dataset import to_dataset
+from bss1lab.hardware.wafer import Wafer
+from bss1lab.network.cells import CellType
+from bss1lab.network.connectors import AllToAllConnector
+from bss1lab.network.model import (Network, Population, Projection, StaticSynapse,
+                                   StepCurrentSource)
+from bss1lab.network.cells import SpikeSourceArray
+
+__all__ = ["run", "single_neuron"]
+
+
+def run(network: Network, duration: float, *, wafer: Wafer | None = None, seed: int = 0,
+        dt: float = DEFAULT_DT, method: str = "exponential",
+        record_spikes: Sequence[str] | str | None = None,
+        record_variables: Sequence[str] = (),
+        record_cells: Mapping[str, Sequence[int]] | None = None,
+        record_interval: float | None = None) -> xr.Dataset:
+    """Map ``network`` onto ``wafer``, run it for ``duration`` ms and return the results.
+
+    Parameters
+    ----------
+    network : Network
+    duration : float
+        Biological time in ms, > 0.
+    wafer : Wafer, optional
+        Default ``Wafer()``, the emulated BrainScaleS-1; ``Wafer.ideal()`` for the
+        reference simulation.
+    seed : int
+        One seed for everything random: it is split into the mapping seed
+        (connectivity, parameter draws) and the run seed (Poisson input).
+    dt : float
+        Time step, ms.
+    method : {"exponential", "rk2"}
+        Membrane integration method (see ``Emulation``).
+    record_spikes, record_variables, record_cells, record_interval
+        What to record (see ``Emulation``); by default the spikes of every neuron
+        population.
+
+    Returns
+    -------
+    xarray.Dataset
+        Spikes, rates, traces and the run facts in ``attrs`` (seed, duration_ms,
+        wall_time_s, synaptic_events, ...).
+    """
+    if not (np.isfinite(duration) and duration > 0):
+        raise ValueError(f"run: duration={duration} ms must be > 0")
+    wafer = Wafer() if wafer is None else wafer
+    if not isinstance(wafer, Wafer):
+        raise ValueError(f"run: wafer={wafer!r} is not a Wafer; use Wafer() or Wafer.ideal()")
+    map_seed, run_seed = np.random.SeedSequence(seed).spawn(2)
+    mapped = wafer.map(network, map_seed)
+    emulation = Emulation(mapped, run_seed, dt=dt, method=method,
+                          record_spikes=record_spikes, record_variables=record_variables,
+                          record_cells=record_cells, record_interval=record_interval)
+    chunk = emulation.run(duration)
+    return to_dataset(emulation, [chunk], attrs={"seed": seed})
+
+
+def single_neuron(cell_type: CellType, duration: float, *,
+                  current: StepCurrentSource | tuple[float, float, float] | None = None,
+                  excitatory_spikes: Sequence[float] | None = None,
+                  inhibitory_spikes: Sequence[float] | None = None,
+                  excitatory_weight: float = 0.01, inhibitory_weight: float = 0.01,
+                  delay: float = 1.0, wafer: Wafer | None = None, seed: int = 0,
+                  dt: float = DEFAULT_DT, method: str = "exponential",
+                  record_interval: float | None = None) -> xr.Dataset:
+    """Run one neuron with an optional step current and input spike trains.
+
+    Parameters
+    ----------
+    cell_type : CellType
+        E.g. ``EIF_cond_exp_isfa_ista(a=2.0, b=0.0)``.
+    duration : float
+        ms.
+    current : StepCurrentSource or (start, stop, amplitude), optional
+        A step current: ``amplitude`` nA from ``start`` to ``stop`` ms.
+    excitatory_spikes, inhibitory_spikes : sequence of float, optional
+        Input spike times in ms, each through one synapse.
+    excitatory_weight, inhibitory_weight : float
+        In the cell type's weight units (uS for conductance-based cells). For
+        current-based cells, give the inhibitory weight as a negative number.
+    delay : float
+        Synaptic delay, ms.
+    wafer : Wafer, optional
+        Default ``Wafer()``; ``Wafer.ideal()`` for the reference.
+    seed, dt, method, record_interval
+        As for :func:`run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`run`, with every state variable of the cell traced; the input
+        populations are called ``"excitatory input"`` and ``"inhibitory input"``.
+    """
+    neuron = Population(1, cell_type, label="neuron")
+    items: list = [neuron]
+    if current is not None:
+        if not isinstance(current, StepCurrentSource):
+            try:
+                start, stop, amplitude = current
+            except (TypeError, ValueError):
+                raise ValueError(f"single_neuron: current={current!r} must be a "
+                                 "StepCurrentSource or (start_ms, stop_ms, amplitude_nA)")
+            if not stop > start:
+                raise ValueError(f"single_neuron: current stops at {stop} ms, before it "
+                                 f"starts at {start} ms")
+            current = StepCurrentSource([start, stop], [amplitude, 0.0])
+        neuron.inject(current)
+    for receptor, times, weight in (("excitatory", excitatory_spikes, excitatory_weight),
+                                    ("inhibitory", inhibitory_spikes, inhibitory_weight)):
+        if times is None:
+            continue
+        source = Population(1, SpikeSourceArray(times), label=f"{receptor} input")
+        items += [source, Projection(source, neuron, AllToAllConnector(),
+                                     StaticSynapse(weight=weight, delay=delay),
+                                     receptor_type=receptor)]
+    variables = [v for v in cell_type.recordable if v != "spikes"]
+    return run(Network(*items, label=f"single {type(cell_type).__name__}"), duration,
+               wafer=wafer, seed=seed, dt=dt, method=method, record_variables=variables,
+               record_cells={"neuron": [0]}, record_interval=record_interval)

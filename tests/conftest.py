@@ -1,0 +1,43 @@
+"""Shared helpers for the tests."""
+
+import pytest
+
+from bss1lab.network import (FixedNumberPreConnector, IF_cond_exp, Network, Population,
+                             Projection, RandomDistribution, SpikeSourceArray,
+                             SpikeSourcePoisson, StaticSynapse, StepCurrentSource)
+
+
+def small_balanced_network(n_exc: int = 160, n_inh: int = 40, rate: float = 2500.0,
+                           g: float = 5.0) -> Network:
+    """A small recurrent E/I network driven by Poisson sources and a spike array,
+    with a step current: every mechanism of the engine in one network."""
+    cell = IF_cond_exp(cm=1.0, tau_m=10.0, tau_syn_E=3.0, tau_syn_I=3.0, tau_refrac=2.0,
+                       v_rest=0.0, v_reset=10.0, v_thresh=20.0, e_rev_E=140.0,
+                       e_rev_I=-140.0)
+    exc = Population(n_exc, cell, label="E")
+    inh = Population(n_inh, cell, label="I")
+    for population in (exc, inh):
+        population.initialize(v=RandomDistribution("uniform", low=0.0, high=20.0))
+    noise = Population(n_exc + n_inh, SpikeSourcePoisson(rate=rate), label="noise")
+    pulses = Population(4, SpikeSourceArray([5.0, 5.0, 12.3, 40.0]), label="pulses")
+    exc.inject(StepCurrentSource([20.0, 60.0], [0.3, 0.0]))
+    w = 0.0017
+    return Network(
+        exc, inh, noise, pulses,
+        Projection(exc, exc, FixedNumberPreConnector(16, allow_self_connections=False),
+                   StaticSynapse(w, 1.5)),
+        Projection(exc, inh, FixedNumberPreConnector(16), StaticSynapse(w, 1.5)),
+        Projection(inh, exc, FixedNumberPreConnector(4),
+                   StaticSynapse(g * w, RandomDistribution("uniform", 0.8, 2.0)),
+                   receptor_type="inhibitory"),
+        Projection(inh, inh, FixedNumberPreConnector(4, allow_self_connections=False),
+                   StaticSynapse(g * w, 0.8), receptor_type="inhibitory"),
+        Projection(noise, exc, FixedNumberPreConnector(3),
+                   StaticSynapse(w, 1.0)),
+        Projection(pulses, inh, FixedNumberPreConnector(2), StaticSynapse(5 * w, 0.5)),
+        label="small balanced network")
+
+
+@pytest.fixture
+def small_network() -> Network:
+    return small_balanced_network()
