@@ -208,10 +208,12 @@ class Emulation:
         self.i_ext = np.zeros(n)
         self.cursor = layout.array_start.copy()
         self.ring = np.zeros((layout.ring_size, 2 * n))
-        n_blocks = layout.block_start.size
+        n_blocks = layout.block_offset.size - 1
         self.emitted = np.zeros(n, dtype=np.int32)
         self.bucket = np.zeros((n_blocks, n), dtype=np.int64)
-        self.bucket_fill = np.zeros((n_blocks, n_blocks), dtype=np.int64)
+        # spikes block b filed for block c: bucket_fill[b, c]; rows padded to whole
+        # cache lines (8 int64) so two blocks never write the same line
+        self.bucket_fill = np.zeros((n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64)
         self.spike_total = np.zeros(n, dtype=np.int64)
         self.block_events = np.zeros(n_blocks, dtype=np.int64)
         self.recorded_cell = np.zeros(n, dtype=np.int32)
@@ -273,12 +275,12 @@ class Emulation:
                                rec.trace_cells.size))
             done, written = k.run_steps(
                 self.step, steps, self.dt, METHODS[self.method], self._seed_hash,
-                layout.kind, layout.parameters, layout.block_start, layout.block_stop,
+                layout.kind, layout.parameters, layout.block_offset, layout.block_cells,
                 layout.entry_pointer, layout.entry_block, layout.entry_cell,
                 layout.entry_synapse, layout.syn_column, layout.syn_weight,
-                layout.syn_delay, layout.out_degree, layout.poisson_mean,
-                layout.poisson_p_zero, layout.active_from, layout.active_until,
-                layout.array_steps, layout.array_end,
+                layout.syn_delay, layout.out_degree, layout.poisson_cdf,
+                layout.poisson_cdf_start, layout.direct_synapse, layout.active_from,
+                layout.active_until, layout.array_steps, layout.array_end,
                 self.v, self.syn_e, self.syn_i, self.w, self.refractory, self.i_ext,
                 self.cursor, self.ring, self.emitted, self.bucket, self.bucket_fill,
                 self.spike_total, self.block_events, rec.spikes, self.recorded_cell,
@@ -298,9 +300,11 @@ class Emulation:
         cells = np.concatenate(spike_cells) if spike_cells else np.empty(0, np.int32)
         steps_ = np.concatenate(spike_steps) if spike_steps else np.empty(0, np.int64)
         counts = np.concatenate(spike_counts) if spike_counts else np.empty(0, np.int32)
-        # a source can emit several spikes in one step: one entry each
-        cells = np.repeat(cells, counts)
-        spike_time = (np.repeat(steps_, counts) + 1) * self.dt
+        # blocks interleave the cells: order by time, then cell; a source can emit
+        # several spikes in one step: one entry each
+        order = np.lexsort((cells, steps_))
+        cells = np.repeat(cells[order], counts[order])
+        spike_time = (np.repeat(steps_[order], counts[order]) + 1) * self.dt
         all_traces = (np.concatenate(trace_blocks) if trace_blocks
                       else np.empty((0, 4, rec.trace_cells.size)))
         sample_steps = (np.concatenate(trace_steps) if trace_steps

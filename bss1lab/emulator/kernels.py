@@ -3,10 +3,11 @@
 Everything here works on flat arrays prepared by :mod:`bss1lab.emulator.layout`; all
 validation and bookkeeping stay in Python. Units: ms, mV, nF, nA, uS.
 
-Determinism: the cells are split into fixed blocks (independent of the thread count).
-Each block updates its own cells and receives the spikes of the previous step in the
-order of the emitting cell's index, so every sum is taken in the same order whatever
-thread runs which block. Poisson spikes come from a counter-based generator keyed by
+Determinism: the cells are split into fixed blocks (independent of the thread count),
+each holding an equal share of every population so the blocks cost about the same.
+Each block updates its own cells and adds the step's spikes onto its own cells in a
+fixed order (emitting block, then position in it), so every sum is taken in the same
+order whatever thread runs which block. Poisson spikes come from a counter-based generator keyed by
 (seed, cell, step), so they do not depend on scheduling or on how a run is split.
 """
 
@@ -69,7 +70,7 @@ _S40 = np.uint64(40)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mix64(z):
     """SplitMix64's bijective finaliser: a well-mixed 64-bit hash of ``z``."""
     z = (z ^ (z >> _S30)) * _MIX1
@@ -77,27 +78,14 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def uniform(seed_hash, cell, step):
     """A uniform number in [0, 1) that depends only on (seed, cell, step)."""
     key = (np.uint64(cell) << _S40) + np.uint64(step)
     return float(mix64(key * _GOLDEN ^ seed_hash) >> _S11) * _TO_UNIT
 
 
-@njit(cache=True)
-def poisson_count(u, mean, p_zero):
-    """Poisson-distributed count with ``mean`` by inversion of one uniform ``u``."""
-    k = 0
-    p = p_zero
-    cumulative = p
-    while u > cumulative and p > 0.0:
-        k += 1
-        p *= mean / k
-        cumulative += p
-    return k
-
-
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def exp_term(v, q):
     """AdEx spike-initiation current g_L delta_T exp((v - v_thresh) / delta_T), nA."""
     if q.delta_T <= 0.0:
@@ -105,7 +93,7 @@ def exp_term(v, q):
     return q.g_l * q.delta_T * np.exp(min((v - q.v_thresh) / q.delta_T, EXP_ARGUMENT_MAX))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
     """Total current into the membrane (nA) at potential ``v`` (mV) of the cell whose
     parameter record is ``q``."""
@@ -117,7 +105,7 @@ def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
     return current
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     """One step of exponential Euler for v: synaptic input held at its mean over the
     step, the non-linear terms at their start-of-step value, then the linear equation
@@ -138,7 +126,7 @@ def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     return v_inf + (v - v_inf) * decay
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def integrate_rk2(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     """One step of Heun's method for (v, w); synaptic input at both ends of the step."""
     k1_v = membrane_current(kind, v, w, syn_e, syn_i, i_ext, q) / q.cm
@@ -151,7 +139,7 @@ def integrate_rk2(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     return v + 0.5 * dt * (k1_v + k2_v), w + 0.5 * dt * (k1_w + k2_w)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, dt, method, q):
     """Advance one neuron by one step (synaptic arrivals already added).
 
@@ -191,25 +179,49 @@ def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, dt, method, q):
     return v, syn_e, syn_i, w, refractory, spiked
 
 
-@njit(cache=True)
-def advance_block(b, step, dt, method, seed_hash, kind, p, block_start, block_stop,
-                  entry_pointer, entry_block, out_degree, poisson_mean, poisson_p_zero,
-                  active_from, active_until, array_steps, array_end,
+@njit(cache=True, error_model="numpy")
+def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_cells,
+                  entry_pointer, entry_block, out_degree, syn_column, syn_weight, syn_delay,
+                  poisson_cdf, poisson_cdf_start, direct_synapse, active_from,
+                  active_until, array_steps, array_end,
                   v, syn_e, syn_i, w, refractory, i_ext, cursor, ring, emitted,
                   bucket, bucket_fill, spike_total, block_events, record_spikes,
                   recorded_cell, recorded_fill):
     """Phase 1 of a step for block ``b``: update its cells, then file every spike
-    under each block it has synapses in (in cell order, so sums keep their order)."""
-    lo = block_start[b]
-    slot_now = step & (ring.shape[0] - 1)
+    under each block it has synapses in (in cell order, so sums keep their order).
+
+    A Poisson source with a single synapse sits in its target's block and adds its
+    spikes onto the target directly (``direct_synapse``), skipping the filing."""
+    first = block_offset[b]
+    ring_mask = ring.shape[0] - 1
+    slot_now = step & ring_mask
     n_recorded = 0
-    for i in range(lo, block_stop[b]):
+    events = 0
+    # row b of bucket_fill is this block's alone: no cache line is shared per spike
+    bucket_fill[b, :] = 0
+    for position in range(first, block_offset[b + 1]):
+        i = block_cells[position]
         k = kind[i]
         count = 0
         if k == KIND_POISSON:
             if active_from[i] <= step < active_until[i]:
-                count = poisson_count(uniform(seed_hash, i, step), poisson_mean[i],
-                                      poisson_p_zero[i])
+                # inversion of one uniform through the source's cumulative
+                # distribution table (its last entry is 1, so the search ends)
+                u = uniform(seed_hash, i, step)
+                table = poisson_cdf_start[i]
+                while u >= poisson_cdf[table + count]:
+                    count += 1
+            s = direct_synapse[i]
+            if count > 0 and s >= 0:
+                slot = (step + 1 + syn_delay[s]) & ring_mask
+                ring[slot, syn_column[s]] += count * syn_weight[s]
+                emitted[i] = count
+                spike_total[i] += count
+                events += count
+                if record_spikes[i]:
+                    recorded_cell[first + n_recorded] = i
+                    n_recorded += 1
+                continue
         elif k == KIND_ARRAY:
             c = cursor[i]
             while c < array_end[i] and array_steps[c] <= step:
@@ -235,41 +247,41 @@ def advance_block(b, step, dt, method, seed_hash, kind, p, block_start, block_st
         if count > 0:
             emitted[i] = count
             spike_total[i] += count
-            block_events[b] += count * out_degree[i]
+            events += count * out_degree[i]
             for e in range(entry_pointer[i], entry_pointer[i + 1]):
                 target_block = entry_block[e]
-                bucket[target_block, lo + bucket_fill[target_block, b]] = e
-                bucket_fill[target_block, b] += 1
+                bucket[target_block, first + bucket_fill[b, target_block]] = e
+                bucket_fill[b, target_block] += 1
             if record_spikes[i]:
-                recorded_cell[lo + n_recorded] = i
+                recorded_cell[first + n_recorded] = i
                 n_recorded += 1
     recorded_fill[b] = n_recorded
+    block_events[b] += events
 
 
-@njit(cache=True)
-def deliver_block(b, step, block_start, entry_cell, entry_synapse, syn_column, syn_weight,
+@njit(cache=True, error_model="numpy")
+def deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column, syn_weight,
                   syn_delay, ring, emitted, bucket, bucket_fill):
     """Phase 2 of a step for block ``b``: add this step's spikes onto its cells' ring
     buffer columns, emitting blocks in order and cells in order within each."""
     ring_mask = ring.shape[0] - 1  # the ring's size is a power of two
-    for source_block in range(block_start.shape[0]):
-        base = block_start[source_block]
-        for j in range(bucket_fill[b, source_block]):
+    for source_block in range(block_offset.shape[0] - 1):
+        base = block_offset[source_block]
+        for j in range(bucket_fill[source_block, b]):
             e = bucket[b, base + j]
             count = emitted[entry_cell[e]]
             for s in range(entry_synapse[e], entry_synapse[e + 1]):
                 slot = (step + 1 + syn_delay[s]) & ring_mask
                 ring[slot, syn_column[s]] += count * syn_weight[s]
-        bucket_fill[b, source_block] = 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_steps(first_step, n_steps, dt, method, seed_hash,
-              kind, p, block_start, block_stop,
+              kind, p, block_offset, block_cells,
               entry_pointer, entry_block, entry_cell, entry_synapse,
               syn_column, syn_weight, syn_delay, out_degree,
-              poisson_mean, poisson_p_zero, active_from, active_until,
-              array_steps, array_end,
+              poisson_cdf, poisson_cdf_start, direct_synapse, active_from,
+              active_until, array_steps, array_end,
               v, syn_e, syn_i, w, refractory, i_ext, cursor, ring,
               emitted, bucket, bucket_fill, spike_total, block_events,
               record_spikes, recorded_cell, recorded_fill,
@@ -283,7 +295,7 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
     next step (the caller drains it and calls again). Returns
     ``(steps_done, traces_written)``; events delivered accumulate in ``block_events``.
     """
-    n_blocks = block_start.shape[0]
+    n_blocks = block_offset.shape[0] - 1
     n_recordable = 0
     for c in range(record_spikes.shape[0]):
         n_recordable += record_spikes[c]
@@ -295,18 +307,19 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
             break
         step = first_step + done
         for b in prange(n_blocks):
-            advance_block(b, step, dt, method, seed_hash, kind, p, block_start,
-                          block_stop, entry_pointer, entry_block, out_degree,
-                          poisson_mean, poisson_p_zero, active_from, active_until,
+            advance_block(b, step, dt, method, seed_hash, kind, p, block_offset,
+                          block_cells, entry_pointer, entry_block, out_degree,
+                          syn_column, syn_weight, syn_delay, poisson_cdf,
+                          poisson_cdf_start, direct_synapse, active_from, active_until,
                           array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext,
                           cursor, ring, emitted, bucket, bucket_fill, spike_total,
                           block_events, record_spikes, recorded_cell, recorded_fill)
         for b in prange(n_blocks):
-            deliver_block(b, step, block_start, entry_cell, entry_synapse, syn_column,
+            deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column,
                           syn_weight, syn_delay, ring, emitted, bucket, bucket_fill)
         used = out_used[0]
         for b in range(n_blocks):
-            base = block_start[b]
+            base = block_offset[b]
             for j in range(recorded_fill[b]):
                 out_cell[used] = recorded_cell[base + j]
                 out_step[used] = step

@@ -19,8 +19,8 @@ __all__ = ["Layout", "lay_out", "KIND_OF_SYNAPSE_MODEL"]
 
 KIND_OF_SYNAPSE_MODEL = {"cond_exp": k.KIND_COND_EXP, "curr_exp": k.KIND_CURR_EXP,
                          "curr_delta": k.KIND_CURR_DELTA}
-#: Cells per block of the kernel's work split (fixed, so results never depend on it
-#: or on the number of threads); at most MAX_BLOCKS blocks.
+#: Cells per block of the kernel's work split (fixed, so results never depend on the
+#: number of threads); at most MAX_BLOCKS blocks.
 CELLS_PER_BLOCK = 512
 MAX_BLOCKS = 64
 #: The Poisson generator inverts one uniform by summing terms; beyond this mean
@@ -35,8 +35,8 @@ class Layout:
     dt: float
     kind: np.ndarray
     parameters: np.ndarray
-    block_start: np.ndarray
-    block_stop: np.ndarray
+    block_offset: np.ndarray
+    block_cells: np.ndarray
     entry_pointer: np.ndarray
     entry_block: np.ndarray
     entry_cell: np.ndarray
@@ -46,7 +46,9 @@ class Layout:
     syn_delay: np.ndarray
     out_degree: np.ndarray
     poisson_mean: np.ndarray
-    poisson_p_zero: np.ndarray
+    poisson_cdf: np.ndarray
+    poisson_cdf_start: np.ndarray
+    direct_synapse: np.ndarray
     active_from: np.ndarray
     active_until: np.ndarray
     array_steps: np.ndarray
@@ -128,6 +130,45 @@ def _group_synapses(pre, post_block, n_cells, n_blocks):
     return order, entry_cell, entry_block, entry_synapse, entry_pointer
 
 
+def poisson_tables(mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative Poisson distributions, one table per distinct ``mean`` (spikes per
+    step), and each cell's table start. Each table ends where the remaining
+    probability is below 1e-16, with a last entry of exactly 1."""
+    distinct, which = np.unique(mean, return_inverse=True)
+    tables, starts = [], [0]
+    for m in distinct:
+        k = np.arange(1, int(m + 20 * np.sqrt(m) + 30))
+        pmf = np.exp(-m) * np.concatenate([[1.0], np.cumprod(m / k)])
+        cdf = np.cumsum(pmf)
+        cdf = cdf[:int(np.searchsorted(cdf, 1.0 - 1e-16)) + 1]
+        cdf[-1] = 1.0
+        tables.append(cdf)
+        starts.append(starts[-1] + cdf.size)
+    return np.concatenate(tables), np.asarray(starts[:-1], dtype=np.int64)[which]
+
+
+def split_into_blocks(net, direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split the cells into blocks that each hold an equal share of every population.
+
+    Cells marked ``direct`` (Poisson sources with one synapse) join the block of their
+    target, which then draws and delivers their spikes itself. Returns
+    ``block_offset`` (block b's cells are ``block_cells[offset[b]:offset[b+1]]``),
+    ``block_cells`` (cell indices, ascending within a block) and ``cell_block``."""
+    n = net.n_cells
+    n_blocks = int(min(MAX_BLOCKS, max(1, -(-n // CELLS_PER_BLOCK))))
+    cell_block = np.empty(n, dtype=np.int32)
+    for population in net.populations:
+        bounds = np.linspace(0, population.size, n_blocks + 1).round().astype(np.int64)
+        cell_block[population.start:population.stop] = np.repeat(
+            np.arange(n_blocks, dtype=np.int32), np.diff(bounds))
+    moved = direct[net.pre]
+    cell_block[net.pre[moved]] = cell_block[net.post[moved]]
+    block_cells = np.argsort(cell_block, kind="stable").astype(np.int64)
+    block_offset = np.concatenate([[0], np.cumsum(np.bincount(cell_block,
+                                                              minlength=n_blocks))])
+    return block_offset.astype(np.int64), block_cells, cell_block
+
+
 def _ring_size(max_delay_steps: int) -> int:
     """Slots of the spike ring buffer: the longest delay plus the current step, rounded
     up to a power of two so the slot index is a bit mask, not a division."""
@@ -197,22 +238,27 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     if delay_steps.size and delay_steps.max() > np.iinfo(np.int16).max:
         raise ValueError(f"delays up to {float(net.delay.max()):g} ms exceed "
                          f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
-    n_blocks = int(min(MAX_BLOCKS, max(1, -(-n // CELLS_PER_BLOCK))))
-    bounds = np.linspace(0, n, n_blocks + 1).round().astype(np.int64)
-    post_block = (np.searchsorted(bounds, net.post, side="right") - 1).astype(np.int64)
+    out_degree = np.bincount(net.pre, minlength=n).astype(np.int64)
+    direct = (kind == k.KIND_POISSON) & (out_degree == 1)
+    block_offset, block_cells, cell_block = split_into_blocks(net, direct)
+    post_block = cell_block[net.post].astype(np.int64)
+    n_blocks = block_offset.size - 1
     order, entry_cell, entry_block, entry_synapse, entry_pointer = _group_synapses(
         net.pre.astype(np.int64), post_block, n, n_blocks)
-    out_degree = np.bincount(net.pre, minlength=n).astype(np.int64)
+    direct_synapse = np.full(n, -1, dtype=np.int64)
+    direct_synapse[direct] = entry_synapse[entry_pointer[:-1][direct]]
+    poisson_cdf, poisson_cdf_start = poisson_tables(poisson_mean)
     return Layout(
         dt=dt, kind=kind, parameters=parameters,
-        block_start=bounds[:-1].copy(), block_stop=bounds[1:].copy(),
+        block_offset=block_offset, block_cells=block_cells,
         entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
         entry_synapse=entry_synapse,
         syn_column=(2 * net.post[order].astype(np.int64)
                     + net.receptor[order]).astype(np.int32),
         syn_weight=net.weight[order], syn_delay=delay_steps[order].astype(np.int16),
-        out_degree=out_degree, poisson_mean=poisson_mean,
-        poisson_p_zero=np.exp(-poisson_mean), active_from=active_from,
+        out_degree=out_degree, poisson_mean=poisson_mean, poisson_cdf=poisson_cdf,
+        poisson_cdf_start=poisson_cdf_start, direct_synapse=direct_synapse,
+        active_from=active_from,
         active_until=active_until, array_steps=array_steps, array_start=array_start,
         array_end=array_end,
         ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
