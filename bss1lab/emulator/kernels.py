@@ -32,6 +32,7 @@ METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
 PARAMETER_DTYPE = np.dtype([
     ("v_rest", "f8"),          # mV
     ("cm", "f8"),              # nF
+    ("dt_over_cm", "f8"),      # ms / nF: multiplying is cheaper than dividing
     ("g_l", "f8"),             # uS, cm / tau_m
     ("v_thresh", "f8"),        # mV, threshold of the exponential term
     ("v_peak", "f8"),          # mV, spike detection: v_spike for AdEx, else v_thresh
@@ -43,6 +44,7 @@ PARAMETER_DTYPE = np.dtype([
     ("a", "f8"),               # uS (PyNN gives nS)
     ("b", "f8"),               # nA
     ("tau_w", "f8"),           # ms
+    ("rate_w", "f8"),          # 1 / tau_w, 1/ms
     ("decay_E", "f8"),         # exp(-dt / tau_syn_E)
     ("decay_I", "f8"),         # exp(-dt / tau_syn_I)
     ("mean_E", "f8"),          # mean of exp(-t / tau_syn_E) for t in [0, dt)
@@ -70,7 +72,7 @@ _S40 = np.uint64(40)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def mix64(z):
     """SplitMix64's bijective finaliser: a well-mixed 64-bit hash of ``z``."""
     z = (z ^ (z >> _S30)) * _MIX1
@@ -78,14 +80,14 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def uniform(seed_hash, cell, step):
     """A uniform number in [0, 1) that depends only on (seed, cell, step)."""
     key = (np.uint64(cell) << _S40) + np.uint64(step)
     return float(mix64(key * _GOLDEN ^ seed_hash) >> _S11) * _TO_UNIT
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def exp_term(v, q):
     """AdEx spike-initiation current g_L delta_T exp((v - v_thresh) / delta_T), nA."""
     if q.delta_T <= 0.0:
@@ -93,7 +95,7 @@ def exp_term(v, q):
     return q.g_l * q.delta_T * np.exp(min((v - q.v_thresh) / q.delta_T, EXP_ARGUMENT_MAX))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
     """Total current into the membrane (nA) at potential ``v`` (mV) of the cell whose
     parameter record is ``q``."""
@@ -105,7 +107,7 @@ def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
     return current
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     """One step of exponential Euler for v: synaptic input held at its mean over the
     step, the non-linear terms at their start-of-step value, then the linear equation
@@ -117,7 +119,7 @@ def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     if kind == KIND_COND_EXP:
         g_total += mean_e + mean_i
         drive += mean_e * q.e_rev_E + mean_i * q.e_rev_I
-        decay = np.exp(-dt * g_total / q.cm)
+        decay = np.exp(-g_total * q.dt_over_cm)
     else:
         if kind == KIND_CURR_EXP:
             drive += mean_e + mean_i
@@ -126,20 +128,20 @@ def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     return v_inf + (v - v_inf) * decay
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def integrate_rk2(kind, v, w, syn_e, syn_i, i_ext, dt, q):
     """One step of Heun's method for (v, w); synaptic input at both ends of the step."""
-    k1_v = membrane_current(kind, v, w, syn_e, syn_i, i_ext, q) / q.cm
-    k1_w = (q.a * (v - q.v_rest) - w) / q.tau_w
-    v1 = v + dt * k1_v
-    w1 = w + dt * k1_w
-    k2_v = membrane_current(kind, v1, w1, syn_e * q.decay_E, syn_i * q.decay_I,
-                            i_ext, q) / q.cm
-    k2_w = (q.a * (v1 - q.v_rest) - w1) / q.tau_w
-    return v + 0.5 * dt * (k1_v + k2_v), w + 0.5 * dt * (k1_w + k2_w)
+    dv1 = membrane_current(kind, v, w, syn_e, syn_i, i_ext, q) * q.dt_over_cm
+    dw1 = (q.a * (v - q.v_rest) - w) * q.rate_w * dt
+    v1 = v + dv1
+    w1 = w + dw1
+    dv2 = membrane_current(kind, v1, w1, syn_e * q.decay_E, syn_i * q.decay_I,
+                           i_ext, q) * q.dt_over_cm
+    dw2 = (q.a * (v1 - q.v_rest) - w1) * q.rate_w * dt
+    return v + 0.5 * (dv1 + dv2), w + 0.5 * (dw1 + dw2)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, dt, method, q):
     """Advance one neuron by one step (synaptic arrivals already added).
 
@@ -182,9 +184,9 @@ def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, dt, method, q):
 @njit(cache=True, error_model="numpy")
 def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_cells,
                   entry_pointer, entry_block, out_degree, syn_column, syn_weight, syn_delay,
-                  poisson_cdf, poisson_cdf_start, direct_synapse, active_from,
-                  active_until, array_steps, array_end,
-                  v, syn_e, syn_i, w, refractory, i_ext, cursor, ring, emitted,
+                  poisson_cdf, poisson_cdf_start, poisson_guide, poisson_guide_start,
+                  poisson_guide_size, direct_synapse, active_from, active_until,
+                  array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext, cursor, ring, emitted,
                   bucket, bucket_fill, spike_total, block_events, record_spikes,
                   recorded_cell, recorded_fill):
     """Phase 1 of a step for block ``b``: update its cells, then file every spike
@@ -205,9 +207,11 @@ def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_c
         count = 0
         if k == KIND_POISSON:
             if active_from[i] <= step < active_until[i]:
-                # inversion of one uniform through the source's cumulative
-                # distribution table (its last entry is 1, so the search ends)
+                # inversion of one uniform: the guide table points close to the
+                # count, the cumulative table finishes (its last entry is 1)
                 u = uniform(seed_hash, i, step)
+                count = poisson_guide[poisson_guide_start[i]
+                                      + int(u * poisson_guide_size[i])]
                 table = poisson_cdf_start[i]
                 while u >= poisson_cdf[table + count]:
                     count += 1
@@ -280,8 +284,9 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
               kind, p, block_offset, block_cells,
               entry_pointer, entry_block, entry_cell, entry_synapse,
               syn_column, syn_weight, syn_delay, out_degree,
-              poisson_cdf, poisson_cdf_start, direct_synapse, active_from,
-              active_until, array_steps, array_end,
+              poisson_cdf, poisson_cdf_start, poisson_guide, poisson_guide_start,
+              poisson_guide_size, direct_synapse, active_from, active_until,
+              array_steps, array_end,
               v, syn_e, syn_i, w, refractory, i_ext, cursor, ring,
               emitted, bucket, bucket_fill, spike_total, block_events,
               record_spikes, recorded_cell, recorded_fill,
@@ -310,7 +315,8 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
             advance_block(b, step, dt, method, seed_hash, kind, p, block_offset,
                           block_cells, entry_pointer, entry_block, out_degree,
                           syn_column, syn_weight, syn_delay, poisson_cdf,
-                          poisson_cdf_start, direct_synapse, active_from, active_until,
+                          poisson_cdf_start, poisson_guide, poisson_guide_start,
+                          poisson_guide_size, direct_synapse, active_from, active_until,
                           array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext,
                           cursor, ring, emitted, bucket, bucket_fill, spike_total,
                           block_events, record_spikes, recorded_cell, recorded_fill)

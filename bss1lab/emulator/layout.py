@@ -22,7 +22,7 @@ KIND_OF_SYNAPSE_MODEL = {"cond_exp": k.KIND_COND_EXP, "curr_exp": k.KIND_CURR_EX
 #: Cells per block of the kernel's work split (fixed, so results never depend on the
 #: number of threads); at most MAX_BLOCKS blocks.
 CELLS_PER_BLOCK = 512
-MAX_BLOCKS = 64
+MAX_BLOCKS = 16
 #: The Poisson generator inverts one uniform by summing terms; beyond this mean
 #: count per step that gets slow and imprecise.
 MAX_POISSON_MEAN_PER_STEP = 500.0
@@ -46,8 +46,7 @@ class Layout:
     syn_delay: np.ndarray
     out_degree: np.ndarray
     poisson_mean: np.ndarray
-    poisson_cdf: np.ndarray
-    poisson_cdf_start: np.ndarray
+    poisson: PoissonTables
     direct_synapse: np.ndarray
     active_from: np.ndarray
     active_until: np.ndarray
@@ -77,9 +76,11 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
         if name in q:
             records[name] = q[name]
     records["g_l"] = q["cm"] / q["tau_m"]
+    records["dt_over_cm"] = dt / q["cm"]
     records["v_peak"] = q.get("v_spike", q["v_thresh"])
     records["a"] = q.get("a", 0.0) * 1e-3  # nS -> uS
     records["tau_w"] = q.get("tau_w", 1.0)
+    records["rate_w"] = 1.0 / records["tau_w"]
     records["decay_w"] = np.exp(-dt / records["tau_w"])
     records["decay_m"] = np.exp(-dt / q["tau_m"])
     for receptor in ("E", "I"):
@@ -130,21 +131,44 @@ def _group_synapses(pre, post_block, n_cells, n_blocks):
     return order, entry_cell, entry_block, entry_synapse, entry_pointer
 
 
-def poisson_tables(mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative Poisson distributions, one table per distinct ``mean`` (spikes per
-    step), and each cell's table start. Each table ends where the remaining
-    probability is below 1e-16, with a last entry of exactly 1."""
+@dataclass
+class PoissonTables:
+    """Inversion tables for Poisson counts, one set per distinct mean count per step.
+
+    ``cdf[cdf_start[i] + k]`` is P(count <= k) for cell ``i``, ending with exactly 1.
+    ``guide[guide_start[i] + j]`` is the smallest k with P(count <= k) > j / G, where
+    G = ``guide_size[i]``: a uniform u starts its search at ``guide[int(u G)]`` and
+    almost always stops there (a guide table, Chen & Asau 1974)."""
+
+    cdf: np.ndarray
+    cdf_start: np.ndarray
+    guide: np.ndarray
+    guide_start: np.ndarray
+    guide_size: np.ndarray
+
+
+def poisson_tables(mean: np.ndarray) -> PoissonTables:
+    """Tables for cells with ``mean`` spikes per step (see :class:`PoissonTables`).
+    A cumulative table ends where the remaining probability is below 1e-16."""
     distinct, which = np.unique(mean, return_inverse=True)
-    tables, starts = [], [0]
+    cdfs, guides = [], []
     for m in distinct:
         k = np.arange(1, int(m + 20 * np.sqrt(m) + 30))
         pmf = np.exp(-m) * np.concatenate([[1.0], np.cumprod(m / k)])
         cdf = np.cumsum(pmf)
         cdf = cdf[:int(np.searchsorted(cdf, 1.0 - 1e-16)) + 1]
         cdf[-1] = 1.0
-        tables.append(cdf)
-        starts.append(starts[-1] + cdf.size)
-    return np.concatenate(tables), np.asarray(starts[:-1], dtype=np.int64)[which]
+        size = 1 << int(4 * cdf.size - 1).bit_length()
+        guides.append(np.searchsorted(cdf, np.arange(size) / size, side="right"))
+        cdfs.append(cdf)
+
+    def starts(tables: list) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum([t.size for t in tables])[:-1]]).astype(np.int64)
+
+    return PoissonTables(
+        cdf=np.concatenate(cdfs), cdf_start=starts(cdfs)[which],
+        guide=np.concatenate(guides).astype(np.int64), guide_start=starts(guides)[which],
+        guide_size=np.array([g.size for g in guides], dtype=np.int64)[which])
 
 
 def split_into_blocks(net, direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -247,7 +271,6 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         net.pre.astype(np.int64), post_block, n, n_blocks)
     direct_synapse = np.full(n, -1, dtype=np.int64)
     direct_synapse[direct] = entry_synapse[entry_pointer[:-1][direct]]
-    poisson_cdf, poisson_cdf_start = poisson_tables(poisson_mean)
     return Layout(
         dt=dt, kind=kind, parameters=parameters,
         block_offset=block_offset, block_cells=block_cells,
@@ -256,8 +279,8 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         syn_column=(2 * net.post[order].astype(np.int64)
                     + net.receptor[order]).astype(np.int32),
         syn_weight=net.weight[order], syn_delay=delay_steps[order].astype(np.int16),
-        out_degree=out_degree, poisson_mean=poisson_mean, poisson_cdf=poisson_cdf,
-        poisson_cdf_start=poisson_cdf_start, direct_synapse=direct_synapse,
+        out_degree=out_degree, poisson_mean=poisson_mean,
+        poisson=poisson_tables(poisson_mean), direct_synapse=direct_synapse,
         active_from=active_from,
         active_until=active_until, array_steps=array_steps, array_start=array_start,
         array_end=array_end,
