@@ -18,12 +18,14 @@ def small_balanced_network(n_exc: int = 160, n_inh: int = 40, rate: float = 2500
     inh = Population(n_inh, cell, label="I")
     for population in (exc, inh):
         population.initialize(v=RandomDistribution("uniform", low=0.0, high=20.0))
+    # dense (a count every step) and sparse (exponential intervals) Poisson sources
     noise = Population(n_exc + n_inh, SpikeSourcePoisson(rate=rate), label="noise")
+    background = Population(20, SpikeSourcePoisson(rate=300.0, start=10.0), label="background")
     pulses = Population(4, SpikeSourceArray([5.0, 5.0, 12.3, 40.0]), label="pulses")
     exc.inject(StepCurrentSource([20.0, 60.0], [0.3, 0.0]))
     w = 0.0017
     return Network(
-        exc, inh, noise, pulses,
+        exc, inh, noise, background, pulses,
         Projection(exc, exc, FixedNumberPreConnector(16, allow_self_connections=False),
                    StaticSynapse(w, 1.5)),
         Projection(exc, inh, FixedNumberPreConnector(16), StaticSynapse(w, 1.5)),
@@ -35,6 +37,7 @@ def small_balanced_network(n_exc: int = 160, n_inh: int = 40, rate: float = 2500
         Projection(noise, exc, FixedNumberPreConnector(3),
                    StaticSynapse(w, 1.0)),
         Projection(pulses, inh, FixedNumberPreConnector(2), StaticSynapse(5 * w, 0.5)),
+        Projection(background, inh, FixedNumberPreConnector(5), StaticSynapse(w, 1.0)),
         label="small balanced network")
 
 

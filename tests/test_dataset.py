@@ -16,8 +16,9 @@ def test_dataset_schema(small_network):
     ds = run(small_network, 300.0, wafer=Wafer.ideal(), seed=4,
              record_variables=["v", "gsyn_exc", "gsyn_inh"],
              record_cells={"E": [0, 1, 2], "I": [5]}, record_interval=0.5)
-    assert ds.sizes["neuron"] == 160 + 40 + 200 + 4
-    assert set(np.unique(ds.population.values)) == {"E", "I", "noise", "pulses"}
+    assert ds.sizes["neuron"] == 160 + 40 + 200 + 20 + 4
+    assert set(np.unique(ds.population.values)) == {"E", "I", "noise", "background",
+                                                    "pulses"}
     # spikes: a flat list, time-sorted, of the neuron populations only (default)
     assert np.all(np.diff(ds.spike_time.values) >= 0)
     assert set(np.unique(ds.spike_population.values)) <= {"E", "I"}
@@ -26,7 +27,7 @@ def test_dataset_schema(small_network):
     # rates from the counts of every cell, recorded or not
     np.testing.assert_allclose(ds.rate.values, ds.spike_count.values / 0.3)
     recorded = ds.spikes_recorded.values
-    np.testing.assert_array_equal(np.bincount(ds.spike_neuron.values, minlength=404)[recorded],
+    np.testing.assert_array_equal(np.bincount(ds.spike_neuron.values, minlength=424)[recorded],
                                   ds.spike_count.values[recorded])
     noise_rate = float(ds.rate.where(ds.population == "noise", drop=True).mean())
     assert noise_rate == pytest.approx(2500.0, rel=0.02)  # 200 x 750 spikes: 0.3 % sd

@@ -140,9 +140,10 @@ def test_realise_draws_everything_from_the_seed(small_network):
     assert not np.array_equal(first.pre, other.pre)
     e = first.population("E")
     assert e.parameters["tau_m"].shape == (160,) and e.initial_values["v"].std() > 1.0
-    assert [p.label for p in first.populations] == ["E", "I", "noise", "pulses"]
+    assert [p.label for p in first.populations] == ["E", "I", "noise", "background", "pulses"]
     sizes = np.diff(first.projection_offsets)
-    np.testing.assert_array_equal(sizes, [160 * 16, 40 * 16, 160 * 4, 40 * 4, 160 * 3, 40 * 2])
+    np.testing.assert_array_equal(sizes, [160 * 16, 40 * 16, 160 * 4, 40 * 4, 160 * 3, 40 * 2,
+                                          40 * 5])
     drawn_delays = first.delay[first.projection_offsets[2]:first.projection_offsets[3]]
     assert drawn_delays.min() >= 0.8 and drawn_delays.max() <= 2.0 and drawn_delays.std() > 0.1
 

@@ -207,13 +207,16 @@ class Emulation:
         self.refractory = np.zeros(n, dtype=np.int32)
         self.i_ext = np.zeros(n)
         self.cursor = layout.array_start.copy()
+        self.poisson_next = np.zeros(n)                  # sparse sources: next spike, steps
+        self.poisson_drawn = np.zeros(n, dtype=np.int64)  # uniforms each has used
         self.ring = np.zeros((layout.ring_size, 2 * n))
         n_blocks = layout.block_offset.size - 1
-        self.emitted = np.zeros(n, dtype=np.int32)
-        self.bucket = np.zeros((n_blocks, n), dtype=np.int64)
-        # spikes block b filed for block c: bucket_fill[b, c]; rows padded to whole
-        # cache lines (8 int64) so two blocks never write the same line
-        self.bucket_fill = np.zeros((n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64)
+        # spike buffers alternate between steps (index: step parity)
+        self.emitted = np.zeros((2, n), dtype=np.int32)
+        self.bucket = np.zeros((2, n_blocks, n), dtype=np.int64)
+        # spikes block b filed for block c: bucket_fill[parity, b, c]; rows padded to
+        # whole cache lines (8 int64) so two blocks never write the same line
+        self.bucket_fill = np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64)
         self.spike_total = np.zeros(n, dtype=np.int64)
         self.block_events = np.zeros(n_blocks, dtype=np.int64)
         self.recorded_cell = np.zeros(n, dtype=np.int32)
@@ -280,7 +283,8 @@ class Emulation:
                 layout.entry_synapse, layout.syn_column, layout.syn_weight,
                 layout.syn_delay, layout.out_degree, layout.poisson.cdf,
                 layout.poisson.cdf_start, layout.poisson.guide, layout.poisson.guide_start,
-                layout.poisson.guide_size, layout.direct_synapse, layout.active_from,
+                layout.poisson.guide_size, layout.poisson_mean, self.poisson_next,
+                self.poisson_drawn, layout.direct_synapse, layout.active_from,
                 layout.active_until, layout.array_steps, layout.array_end,
                 self.v, self.syn_e, self.syn_i, self.w, self.refractory, self.i_ext,
                 self.cursor, self.ring, self.emitted, self.bucket, self.bucket_fill,

@@ -54,6 +54,10 @@ PARAMETER_DTYPE = np.dtype([
     ("refractory_steps", "i8"),
 ])
 
+#: Poisson sources with fewer spikes than this per step draw the time of their next
+#: spike (exponential intervals) instead of a count every step.
+SPARSE_POISSON_MEAN = 0.25
+
 #: Decaying synaptic state below this (uS or nA) is set to zero, so a silent network
 #: never computes with subnormal floats (which are ~100x slower on x86).
 FLUSH_BELOW = 1e-20
@@ -185,30 +189,48 @@ def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, dt, method, q):
 def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_cells,
                   entry_pointer, entry_block, out_degree, syn_column, syn_weight, syn_delay,
                   poisson_cdf, poisson_cdf_start, poisson_guide, poisson_guide_start,
-                  poisson_guide_size, direct_synapse, active_from, active_until,
+                  poisson_guide_size, poisson_mean, poisson_next, poisson_drawn,
+                  direct_synapse, active_from, active_until,
                   array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext, cursor, ring, emitted,
                   bucket, bucket_fill, spike_total, block_events, record_spikes,
                   recorded_cell, recorded_fill):
-    """Phase 1 of a step for block ``b``: update its cells, then file every spike
-    under each block it has synapses in (in cell order, so sums keep their order).
+    """Advance block ``b``'s cells by one step and file every spike under each block
+    it has synapses in (in cell order, so sums keep their order), in the buffers of
+    this step's parity; the next step delivers them.
 
     A Poisson source with a single synapse sits in its target's block and adds its
     spikes onto the target directly (``direct_synapse``), skipping the filing."""
     first = block_offset[b]
+    now = step & 1
     ring_mask = ring.shape[0] - 1
     slot_now = step & ring_mask
     n_recorded = 0
     events = 0
     # row b of bucket_fill is this block's alone: no cache line is shared per spike
-    bucket_fill[b, :] = 0
+    bucket_fill[now, b, :] = 0
     for position in range(first, block_offset[b + 1]):
         i = block_cells[position]
         k = kind[i]
         count = 0
         if k == KIND_POISSON:
-            if active_from[i] <= step < active_until[i]:
-                # inversion of one uniform: the guide table points close to the
-                # count, the cumulative table finishes (its last entry is 1)
+            mean = poisson_mean[i]
+            if mean < SPARSE_POISSON_MEAN:
+                # sparse: exponential intervals (in steps) from the source's own
+                # numbered uniforms; poisson_next is the next spike's time in steps
+                if poisson_drawn[i] == 0 and mean > 0.0:
+                    poisson_next[i] = (active_from[i]
+                                       - np.log(1.0 - uniform(seed_hash, i, 0)) / mean)
+                    poisson_drawn[i] = 1
+                while poisson_next[i] < step + 1 and poisson_drawn[i] > 0:
+                    if poisson_next[i] >= active_until[i]:
+                        break
+                    count += 1
+                    poisson_next[i] -= np.log(1.0 - uniform(seed_hash, i,
+                                                            poisson_drawn[i])) / mean
+                    poisson_drawn[i] += 1
+            elif active_from[i] <= step < active_until[i]:
+                # dense: invert one uniform per step; the guide table points close
+                # to the count, the cumulative table finishes (its last entry is 1)
                 u = uniform(seed_hash, i, step)
                 count = poisson_guide[poisson_guide_start[i]
                                       + int(u * poisson_guide_size[i])]
@@ -219,7 +241,7 @@ def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_c
             if count > 0 and s >= 0:
                 slot = (step + 1 + syn_delay[s]) & ring_mask
                 ring[slot, syn_column[s]] += count * syn_weight[s]
-                emitted[i] = count
+                emitted[now, i] = count
                 spike_total[i] += count
                 events += count
                 if record_spikes[i]:
@@ -249,13 +271,13 @@ def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_c
             v[i], syn_e[i], syn_i[i], w[i], refractory[i], count = neuron_step(
                 k, v_i, syn_e_i, syn_i_i, w[i], refractory[i], i_ext[i], dt, method, p[i])
         if count > 0:
-            emitted[i] = count
+            emitted[now, i] = count
             spike_total[i] += count
             events += count * out_degree[i]
             for e in range(entry_pointer[i], entry_pointer[i + 1]):
                 target_block = entry_block[e]
-                bucket[target_block, first + bucket_fill[b, target_block]] = e
-                bucket_fill[b, target_block] += 1
+                bucket[now, target_block, first + bucket_fill[now, b, target_block]] = e
+                bucket_fill[now, b, target_block] += 1
             if record_spikes[i]:
                 recorded_cell[first + n_recorded] = i
                 n_recorded += 1
@@ -266,16 +288,18 @@ def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_c
 @njit(cache=True, error_model="numpy")
 def deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column, syn_weight,
                   syn_delay, ring, emitted, bucket, bucket_fill):
-    """Phase 2 of a step for block ``b``: add this step's spikes onto its cells' ring
-    buffer columns, emitting blocks in order and cells in order within each."""
+    """Add the spikes filed in the previous step onto block ``b``'s ring buffer
+    columns, emitting blocks in order and cells in order within each. A spike of
+    step n - 1, stamped n dt, is due ``delay`` later: at the start of step n + delay."""
+    before = (step - 1) & 1
     ring_mask = ring.shape[0] - 1  # the ring's size is a power of two
     for source_block in range(block_offset.shape[0] - 1):
         base = block_offset[source_block]
-        for j in range(bucket_fill[source_block, b]):
-            e = bucket[b, base + j]
-            count = emitted[entry_cell[e]]
+        for j in range(bucket_fill[before, source_block, b]):
+            e = bucket[before, b, base + j]
+            count = emitted[before, entry_cell[e]]
             for s in range(entry_synapse[e], entry_synapse[e + 1]):
-                slot = (step + 1 + syn_delay[s]) & ring_mask
+                slot = (step + syn_delay[s]) & ring_mask
                 ring[slot, syn_column[s]] += count * syn_weight[s]
 
 
@@ -285,8 +309,8 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
               entry_pointer, entry_block, entry_cell, entry_synapse,
               syn_column, syn_weight, syn_delay, out_degree,
               poisson_cdf, poisson_cdf_start, poisson_guide, poisson_guide_start,
-              poisson_guide_size, direct_synapse, active_from, active_until,
-              array_steps, array_end,
+              poisson_guide_size, poisson_mean, poisson_next, poisson_drawn,
+              direct_synapse, active_from, active_until, array_steps, array_end,
               v, syn_e, syn_i, w, refractory, i_ext, cursor, ring,
               emitted, bucket, bucket_fill, spike_total, block_events,
               record_spikes, recorded_cell, recorded_fill,
@@ -296,7 +320,8 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
 
     Step ``n`` covers bio time [n dt, (n + 1) dt): arrivals due at n dt are added,
     every cell is advanced, and a spike is stamped (n + 1) dt; it reaches its
-    targets ``delay`` later. Stops early when the spike record could overflow in the
+    targets ``delay`` later (the buffers of the spikes to deliver alternate between
+    steps, indexed by step parity, so a run can stop and resume at any step). Stops early when the spike record could overflow in the
     next step (the caller drains it and calls again). Returns
     ``(steps_done, traces_written)``; events delivered accumulate in ``block_events``.
     """
@@ -311,25 +336,28 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
         if out_used[0] + n_recordable > capacity:
             break
         step = first_step + done
+        # one parallel region per step: each block first takes the spikes filed in
+        # the previous step (all blocks finished it), then advances its own cells
         for b in prange(n_blocks):
+            deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column,
+                          syn_weight, syn_delay, ring, emitted, bucket, bucket_fill)
             advance_block(b, step, dt, method, seed_hash, kind, p, block_offset,
                           block_cells, entry_pointer, entry_block, out_degree,
                           syn_column, syn_weight, syn_delay, poisson_cdf,
                           poisson_cdf_start, poisson_guide, poisson_guide_start,
-                          poisson_guide_size, direct_synapse, active_from, active_until,
+                          poisson_guide_size, poisson_mean, poisson_next,
+                          poisson_drawn, direct_synapse, active_from, active_until,
                           array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext,
                           cursor, ring, emitted, bucket, bucket_fill, spike_total,
                           block_events, record_spikes, recorded_cell, recorded_fill)
-        for b in prange(n_blocks):
-            deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column,
-                          syn_weight, syn_delay, ring, emitted, bucket, bucket_fill)
         used = out_used[0]
+        now = step & 1
         for b in range(n_blocks):
             base = block_offset[b]
             for j in range(recorded_fill[b]):
                 out_cell[used] = recorded_cell[base + j]
                 out_step[used] = step
-                out_count[used] = emitted[recorded_cell[base + j]]
+                out_count[used] = emitted[now, recorded_cell[base + j]]
                 used += 1
         out_used[0] = used
         if trace_every > 0 and (step + 1) % trace_every == 0:

@@ -19,9 +19,9 @@ __all__ = ["Layout", "lay_out", "KIND_OF_SYNAPSE_MODEL"]
 
 KIND_OF_SYNAPSE_MODEL = {"cond_exp": k.KIND_COND_EXP, "curr_exp": k.KIND_CURR_EXP,
                          "curr_delta": k.KIND_CURR_DELTA}
-#: Cells per block of the kernel's work split (fixed, so results never depend on the
-#: number of threads); at most MAX_BLOCKS blocks.
-CELLS_PER_BLOCK = 512
+#: About this many cells per block of the kernel's work split (fixed, so results never
+#: depend on the number of threads); at most MAX_BLOCKS blocks, a power of two.
+CELLS_PER_BLOCK = 2048
 MAX_BLOCKS = 16
 #: The Poisson generator inverts one uniform by summing terms; beyond this mean
 #: count per step that gets slow and imprecise.
@@ -179,7 +179,8 @@ def split_into_blocks(net, direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     ``block_offset`` (block b's cells are ``block_cells[offset[b]:offset[b+1]]``),
     ``block_cells`` (cell indices, ascending within a block) and ``cell_block``."""
     n = net.n_cells
-    n_blocks = int(min(MAX_BLOCKS, max(1, -(-n // CELLS_PER_BLOCK))))
+    # a power of two, so common thread counts divide the blocks evenly
+    n_blocks = 1 << int(min(MAX_BLOCKS, max(1, n // CELLS_PER_BLOCK))).bit_length() - 1
     cell_block = np.empty(n, dtype=np.int32)
     for population in net.populations:
         bounds = np.linspace(0, population.size, n_blocks + 1).round().astype(np.int64)
