@@ -26,13 +26,15 @@ import numpy as np
 
 from bss1lab.emulator import Emulation
 from bss1lab.hardware import Wafer
+from bss1lab.network.brunel import (HARDWARE_CELL_PARAMETERS, HARDWARE_EXCITATORY_WEIGHT_US,
+                                   HARDWARE_PSP_MV)
 from bss1lab.network import (FixedNumberPreConnector, FromListConnector, IF_cond_exp,
                              Network, Population, Projection, RandomDistribution,
                              SpikeSourcePoisson, StaticSynapse)
 
-#: Conductance for a 0.1 mV PSP at the mean membrane potential of this parameter set
-#: (1.714 nS for the 0.72 mV of the wafer's 2,083-neuron version, scaled linearly).
-W_PSP_01MV = 1.714e-3 / 7.2  # uS
+#: Conductance for Brunel's 0.1 mV PSP with the wafer version's cells (its weight scaled
+#: linearly from the PSP it gave), uS.
+W_PSP_01MV = HARDWARE_EXCITATORY_WEIGHT_US * 0.1 / HARDWARE_PSP_MV
 G_RELATIVE_INHIBITION = 5.0
 ETA = 2.0
 
@@ -52,9 +54,7 @@ def balanced_random_network(n_neurons: int, in_degree_exc: int, drive: str = "po
     n_inh = n_neurons - n_exc
     in_degree_inh = in_degree_exc // 4
     weight = W_PSP_01MV * 1000 / in_degree_exc
-    cell = IF_cond_exp(cm=1.0, tau_m=10.0, tau_syn_E=3.0, tau_syn_I=3.0, tau_refrac=2.0,
-                       v_rest=0.0, v_reset=10.0, v_thresh=20.0, e_rev_E=140.0,
-                       e_rev_I=-140.0)
+    cell = IF_cond_exp(**HARDWARE_CELL_PARAMETERS)
     exc = Population(n_exc, cell, label="E")
     inh = Population(n_inh, cell, label="I")
     for population in (exc, inh):

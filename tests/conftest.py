@@ -2,6 +2,8 @@
 
 import pytest
 
+from bss1lab.network.brunel import (HARDWARE_CELL_PARAMETERS,
+                                   HARDWARE_EXCITATORY_WEIGHT_US)
 from bss1lab.network import (FixedNumberPreConnector, IF_cond_exp, Network, Population,
                              Projection, RandomDistribution, SpikeSourceArray,
                              SpikeSourcePoisson, StaticSynapse, StepCurrentSource)
@@ -11,9 +13,7 @@ def small_balanced_network(n_exc: int = 160, n_inh: int = 40, rate: float = 2500
                            g: float = 5.0) -> Network:
     """A small recurrent E/I network driven by Poisson sources and a spike array,
     with a step current: every mechanism of the engine in one network."""
-    cell = IF_cond_exp(cm=1.0, tau_m=10.0, tau_syn_E=3.0, tau_syn_I=3.0, tau_refrac=2.0,
-                       v_rest=0.0, v_reset=10.0, v_thresh=20.0, e_rev_E=140.0,
-                       e_rev_I=-140.0)
+    cell = IF_cond_exp(**HARDWARE_CELL_PARAMETERS)
     exc = Population(n_exc, cell, label="E")
     inh = Population(n_inh, cell, label="I")
     for population in (exc, inh):
@@ -23,7 +23,7 @@ def small_balanced_network(n_exc: int = 160, n_inh: int = 40, rate: float = 2500
     background = Population(20, SpikeSourcePoisson(rate=300.0, start=10.0), label="background")
     pulses = Population(4, SpikeSourceArray([5.0, 5.0, 12.3, 40.0]), label="pulses")
     exc.inject(StepCurrentSource([20.0, 60.0], [0.3, 0.0]))
-    w = 0.0017
+    w = HARDWARE_EXCITATORY_WEIGHT_US
     return Network(
         exc, inh, noise, background, pulses,
         Projection(exc, exc, FixedNumberPreConnector(16, allow_self_connections=False),

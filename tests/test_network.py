@@ -153,3 +153,7 @@ def test_drawn_parameters_are_checked():
     net = Network(Population(1000, cell, label="wide"))
     with pytest.raises(ValueError, match="Population 'wide': tau_m .* must be > 0"):
         realise(net, 0)
+    crossing = IF_cond_exp(v_reset=-55.0,
+                           v_thresh=RandomDistribution("normal", mu=-50.0, sigma=3.0))
+    with pytest.raises(ValueError, match="v_reset must be below v_thresh, but is not in"):
+        realise(Network(Population(1000, crossing, label="c")), 0)

@@ -16,7 +16,7 @@ __all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT"]
 
 #: Default time step in ms (biological time).
 DEFAULT_DT = 0.1
-#: Recordable state variables and their row in the kernel's trace array. The
+#: Recordable state variables and the kernel's index of the state they read. The
 #: synaptic state is a conductance (uS) for conductance-based cells and a current (nA)
 #: for IF_curr_exp, so it appears under the PyNN name that fits the cell type.
 STATE_VARIABLES = {"v": 0, "gsyn_exc": 1, "gsyn_inh": 2, "isyn_exc": 1, "isyn_inh": 2,
@@ -65,11 +65,14 @@ class _Recorder:
     trace_cells: np.ndarray        # int64 global indices
     variables: tuple[str, ...]
     every: int                     # steps between samples (0: no traces)
+    trace_state: np.ndarray = field(init=False)  # kernel state index per variable
     out_cell: np.ndarray = field(init=False)
     out_step: np.ndarray = field(init=False)
     out_count: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        self.trace_state = np.array([STATE_VARIABLES[v] for v in self.variables],
+                                    dtype=np.int64)
         size = max(MIN_SPIKE_BUFFER, 8 * int(self.spikes.sum()))
         self.out_cell = np.empty(size, dtype=np.int32)
         self.out_step = np.empty(size, dtype=np.int64)
@@ -274,8 +277,8 @@ class Emulation:
         while self.step < stop_step:
             next_change = self._apply_current_changes()
             steps = int(min(stop_step, next_change) - self.step)
-            traces = np.empty((steps // rec.every + 1 if rec.every else 0, 4,
-                               rec.trace_cells.size))
+            traces = np.empty((steps // rec.every + 1 if rec.every else 0,
+                               len(rec.variables), rec.trace_cells.size))
             done, written = k.run_steps(
                 self.step, steps, self.dt, METHODS[self.method], self._seed_hash,
                 layout.kind, layout.parameters, layout.block_offset, layout.block_cells,
@@ -290,7 +293,7 @@ class Emulation:
                 self.cursor, self.ring, self.emitted, self.bucket, self.bucket_fill,
                 self.spike_total, self.block_events, rec.spikes, self.recorded_cell,
                 self.recorded_fill, rec.out_cell, rec.out_step, rec.out_count, out_used,
-                rec.trace_cells, rec.every, traces)
+                rec.trace_cells, rec.trace_state, rec.every, traces)
             if written:
                 trace_blocks.append(traces[:written])
                 first = (self.step // rec.every + 1) * rec.every if rec.every else 0
@@ -311,23 +314,23 @@ class Emulation:
         cells = np.repeat(cells[order], counts[order])
         spike_time = (np.repeat(steps_[order], counts[order]) + 1) * self.dt
         all_traces = (np.concatenate(trace_blocks) if trace_blocks
-                      else np.empty((0, 4, rec.trace_cells.size)))
+                      else np.empty((0, len(rec.variables), rec.trace_cells.size)))
         sample_steps = (np.concatenate(trace_steps) if trace_steps
                         else np.empty(0, dtype=np.int64))
         return RunChunk(
             start_ms=start_step * self.dt, stop_ms=self.step * self.dt,
             spike_cell=cells.astype(np.int32), spike_time=spike_time,
             trace_time=sample_steps * self.dt,
-            traces={name: all_traces[:, STATE_VARIABLES[name], :].copy()
-                    for name in rec.variables},
+            traces={name: all_traces[:, j, :].copy() for j, name in enumerate(rec.variables)},
             spike_counts=self.spike_total - counts_before,
             synaptic_events=self.synaptic_events - events_before,
             wall_time_s=wall)
 
     def _sample(self) -> np.ndarray:
+        """The traced state now, as one row of the kernel's trace array."""
+        states = (self.v, self.syn_e, self.syn_i, self.w)
         cells = self._recorder.trace_cells
-        return np.stack([self.v[cells], self.syn_e[cells], self.syn_i[cells],
-                         self.w[cells]])
+        return np.stack([states[j][cells] for j in self._recorder.trace_state])
 
     # --- what is recorded -----------------------------------------------------------
 

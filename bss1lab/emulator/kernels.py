@@ -315,7 +315,7 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
               emitted, bucket, bucket_fill, spike_total, block_events,
               record_spikes, recorded_cell, recorded_fill,
               out_cell, out_step, out_count, out_used,
-              trace_cells, trace_every, traces):
+              trace_cells, trace_state, trace_every, traces):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
 
     Step ``n`` covers bio time [n dt, (n + 1) dt): arrivals due at n dt are added,
@@ -363,10 +363,17 @@ def run_steps(first_step, n_steps, dt, method, seed_hash,
         if trace_every > 0 and (step + 1) % trace_every == 0:
             for r in range(trace_cells.shape[0]):
                 traced = trace_cells[r]
-                traces[traces_written, 0, r] = v[traced]
-                traces[traces_written, 1, r] = syn_e[traced]
-                traces[traces_written, 2, r] = syn_i[traced]
-                traces[traces_written, 3, r] = w[traced]
+                for column in range(trace_state.shape[0]):
+                    state = trace_state[column]
+                    if state == 0:
+                        value = v[traced]
+                    elif state == 1:
+                        value = syn_e[traced]
+                    elif state == 2:
+                        value = syn_i[traced]
+                    else:
+                        value = w[traced]
+                    traces[traces_written, column, r] = value
             traces_written += 1
         done += 1
     return done, traces_written

@@ -90,6 +90,8 @@ class CellType:
     synapse_model: ClassVar[str] = ""
     #: Units of a synaptic weight onto this cell type.
     weight_units: ClassVar[str] = ""
+    #: Pairs (low, high) of parameters where low must stay below high.
+    ordered: ClassVar[tuple[tuple[str, str], ...]] = (("v_reset", "v_thresh"),)
     is_source: ClassVar[bool] = False
 
     def __init__(self, **parameters: ParameterValue) -> None:
@@ -106,12 +108,14 @@ class CellType:
         self._check_scalar_relations()
 
     def _check_scalar_relations(self) -> None:
-        """Checks between parameters; only where both are plain numbers."""
+        """Check the ``ordered`` pairs where both are plain numbers; arrays and
+        distributions are checked cell by cell when the network is realised."""
         p = self.parameters
-        if all(isinstance(p.get(k), float) for k in ("v_reset", "v_thresh")):
-            if p["v_reset"] >= p["v_thresh"]:
-                raise ValueError(f"{type(self).__name__}: v_reset={p['v_reset']} mV must be "
-                                 f"below v_thresh={p['v_thresh']} mV")
+        for low, high in self.ordered:
+            if isinstance(p.get(low), float) and isinstance(p.get(high), float) \
+                    and p[low] >= p[high]:
+                raise ValueError(f"{type(self).__name__}: {low}={p[low]} mV must be below "
+                                 f"{high}={p[high]} mV")
 
     @property
     def conductance_based(self) -> bool:
@@ -171,17 +175,7 @@ class EIF_cond_exp_isfa_ista(CellType):
     recordable = ("spikes", "v", "w", "gsyn_exc", "gsyn_inh")
     synapse_model = "cond_exp"
     weight_units = "uS"
-
-    def _check_scalar_relations(self) -> None:
-        p = self.parameters
-        if all(isinstance(p[k], float) for k in ("v_reset", "v_spike")):
-            if p["v_reset"] >= p["v_spike"]:
-                raise ValueError(f"EIF_cond_exp_isfa_ista: v_reset={p['v_reset']} mV must be "
-                                 f"below v_spike={p['v_spike']} mV")
-        if all(isinstance(p[k], float) for k in ("v_thresh", "v_spike")):
-            if p["v_thresh"] >= p["v_spike"]:
-                raise ValueError(f"EIF_cond_exp_isfa_ista: v_thresh={p['v_thresh']} mV must "
-                                 f"be below v_spike={p['v_spike']} mV")
+    ordered = (("v_reset", "v_spike"), ("v_thresh", "v_spike"))
 
 
 class IF_curr_exp(CellType):
@@ -275,9 +269,6 @@ class SpikeSourceArray(SpikeSource):
         except (TypeError, ValueError):
             raise ValueError("SpikeSourceArray: spike_times must be an array of times in ms "
                              "or a sequence of such arrays, one per cell") from None
-
-    def _check_scalar_relations(self) -> None:
-        pass
 
     def __repr__(self) -> str:
         trains = self.parameters["spike_times"]

@@ -178,6 +178,14 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None
                 parameters[name] = _draw(f"Population {population.label!r}", name, value,
                                          population.size, rng, name in cell.positive,
                                          name in cell.non_negative)
+        for low, high in getattr(cell, "ordered", ()):
+            if low in parameters and high in parameters:
+                wrong = parameters[low] >= parameters[high]
+                if wrong.any():
+                    raise ValueError(
+                        f"Population {population.label!r}: {low} must be below {high}, but "
+                        f"is not in {int(wrong.sum())} of {population.size} cells (first: "
+                        f"cell {int(np.argmax(wrong))})")
         initial = {name: _draw(f"Population {population.label!r}", f"initial {name}", value,
                                population.size, rng)
                    for name, value in population.initial_values.items()}
