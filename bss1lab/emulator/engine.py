@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from bss1lab.emulator import kernels as k
-from bss1lab.emulator.layout import Layout, lay_out
+from bss1lab.emulator.layout import Layout, lay_out, steps_of
 from bss1lab.hardware.wafer import MappedNetwork
 
-__all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT"]
+__all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "seed_sequence"]
 
 #: Default time step in ms (biological time).
 DEFAULT_DT = 0.1
@@ -24,6 +24,26 @@ STATE_VARIABLES = {"v": 0, "gsyn_exc": 1, "gsyn_inh": 2, "isyn_exc": 1, "isyn_in
 METHODS = {"exponential": k.METHOD_EXPONENTIAL, "rk2": k.METHOD_RK2}
 #: Spikes recorded per kernel call before Python drains the record.
 MIN_SPIKE_BUFFER = 1 << 16
+#: Traced cells allowed without naming them in ``record_cells``.
+MAX_DEFAULT_TRACED = 1000
+
+
+def seed_sequence(owner: str, seed: object) -> np.random.SeedSequence:
+    """A ``SeedSequence`` from a seed given as a non-negative int, a SeedSequence or
+    None (fresh entropy).
+
+    Raises
+    ------
+    ValueError
+        Naming ``owner`` when the seed is anything else.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+                        and seed >= 0):
+        return np.random.SeedSequence(None if seed is None else int(seed))
+    raise ValueError(f"{owner}: seed={seed!r} must be an int >= 0, a "
+                     "numpy.random.SeedSequence or None")
 
 
 @dataclass
@@ -44,7 +64,7 @@ class RunChunk:
     spike_counts : int64 array
         Spikes per cell (recorded or not) in this chunk.
     synaptic_events : int
-        Synaptic events delivered in this chunk (spikes x their synapses).
+        Synaptic events delivered in this chunk: every spike reaching every synapse.
     wall_time_s : float
     """
 
@@ -59,26 +79,6 @@ class RunChunk:
     wall_time_s: float
 
 
-@dataclass
-class _Recorder:
-    spikes: np.ndarray             # uint8 per cell: record its spikes
-    trace_cells: np.ndarray        # int64 global indices
-    variables: tuple[str, ...]
-    every: int                     # steps between samples (0: no traces)
-    trace_state: np.ndarray = field(init=False)  # kernel state index per variable
-    out_cell: np.ndarray = field(init=False)
-    out_step: np.ndarray = field(init=False)
-    out_count: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.trace_state = np.array([STATE_VARIABLES[v] for v in self.variables],
-                                    dtype=np.int64)
-        size = max(MIN_SPIKE_BUFFER, 8 * int(self.spikes.sum()))
-        self.out_cell = np.empty(size, dtype=np.int32)
-        self.out_step = np.empty(size, dtype=np.int64)
-        self.out_count = np.empty(size, dtype=np.int32)
-
-
 class Emulation:
     """A mapped network, its state and its recorders.
 
@@ -91,16 +91,18 @@ class Emulation:
     mapped : MappedNetwork
         From ``Wafer.map(network)``.
     seed : int or numpy.random.SeedSequence, optional
-        Run seed: fixes the Poisson sources' spikes. None draws one (its entropy is
-        kept in ``self.seed``).
+        Run seed: fixes the Poisson sources' spikes. None draws one.
     dt : float
-        Time step in ms (biological), default 0.1.
+        Time step in ms (biological), default 0.1. Delays, refractory periods, spike
+        times and current steps are rounded to this grid.
     method : {"exponential", "rk2"}
         Membrane integration: exponential Euler (exact for constant input) or Heun's
         second-order Runge-Kutta.
     record_spikes : sequence of str or "all", optional
         Labels of the populations whose spikes are recorded. Default: every
-        population of neurons (spike sources only when named or with "all").
+        population of neurons; spike sources only when named or with "all" (an
+        independent Poisson drive would otherwise outnumber the network's spikes).
+        Spike counts and rates are kept for every cell regardless.
     record_variables : sequence of str
         State variables to trace: ``v`` (mV), ``gsyn_exc``/``gsyn_inh`` (uS) for
         conductance-based cells, ``isyn_exc``/``isyn_inh`` (nA) for ``IF_curr_exp``,
@@ -110,6 +112,13 @@ class Emulation:
         neuron, if there are at most 1,000.
     record_interval : float, optional
         ms between trace samples, a multiple of ``dt``; default ``dt``.
+
+    Attributes
+    ----------
+    layout : Layout
+        The flat arrays the kernels run on.
+    state : kernels.State
+        The network's state (v, synaptic input, w, ... per cell, global cell order).
     """
 
     def __init__(self, mapped: MappedNetwork,
@@ -122,26 +131,33 @@ class Emulation:
         if not isinstance(mapped, MappedNetwork):
             raise ValueError(f"Emulation: mapped={mapped!r} is not a MappedNetwork; "
                              "use Wafer.map(network) or Wafer.ideal().map(network)")
-        if not (np.isfinite(dt) and dt > 0):
-            raise ValueError(f"Emulation: dt={dt} ms must be > 0")
+        if not (isinstance(dt, (int, float, np.floating, np.integer)) and np.isfinite(dt)
+                and dt > 0):
+            raise ValueError(f"Emulation: dt={dt!r} ms must be a number > 0")
         if method not in METHODS:
             raise ValueError(f"Emulation: method={method!r}; allowed: {sorted(METHODS)}")
         self.mapped = mapped
         self.dt = float(dt)
         self.method = method
-        sequence = (seed if isinstance(seed, np.random.SeedSequence)
-                    else np.random.SeedSequence(seed))
-        self.seed = int(sequence.entropy)  # type: ignore[arg-type]
+        sequence = seed_sequence("Emulation", seed)
+        self.seed_sequence = sequence
         self._seed_hash = sequence.generate_state(1, np.uint64)[0]
         self.layout: Layout = lay_out(mapped, self.dt)
-        self._recorder = self._make_recorder(record_spikes, record_variables, record_cells,
-                                             record_interval)
-        self._init_state()
+        self._kernel = k.run_steps_serial if self.layout.n_blocks == 1 else k.run_steps
+        self._spikes, self._trace_cells, self._variables, self._every = self._recorders(
+            record_spikes, record_variables, record_cells, record_interval)
+        buffer = max(MIN_SPIKE_BUFFER, 8 * int(self._spikes.sum()))
+        self._out = (np.empty(buffer, dtype=np.int32), np.empty(buffer, dtype=np.int64),
+                     np.empty(buffer, dtype=np.int32))
+        self.state = self._initial_state()
+        self.step = 0
+        self._stop_time = 0.0      # ms asked for so far; steps follow its rounding
+        self._sampled_start = False
+        self._next_change = 0
 
     # --- set-up ---------------------------------------------------------------------
 
-    def _make_recorder(self, record_spikes, record_variables, record_cells,
-                       record_interval) -> _Recorder:
+    def _recorders(self, record_spikes, record_variables, record_cells, record_interval):
         net = self.mapped.network
         labels = [p.label for p in net.populations]
         spikes = np.zeros(net.n_cells, dtype=np.uint8)
@@ -150,81 +166,85 @@ class Emulation:
         elif isinstance(record_spikes, str) and record_spikes == "all":
             chosen = list(net.populations)
         else:
-            if isinstance(record_spikes, str):
-                record_spikes = [record_spikes]
-            unknown = [lab for lab in record_spikes if lab not in labels]
+            names = [record_spikes] if isinstance(record_spikes, str) else list(record_spikes)
+            unknown = [lab for lab in names if lab not in labels]
             if unknown:
                 raise ValueError(f"Emulation: record_spikes names unknown population(s) "
                                  f"{unknown}; populations: {labels}")
-            chosen = [net.population(lab) for lab in record_spikes]
+            chosen = [net.population(lab) for lab in names]
         for population in chosen:
             spikes[population.start:population.stop] = 1
 
+        if isinstance(record_variables, str):
+            record_variables = [record_variables]
         variables = tuple(record_variables)
+        unknown = sorted(set(variables) - set(STATE_VARIABLES))
+        if unknown:
+            raise ValueError(f"Emulation: record_variables has unknown {unknown}; allowed: "
+                             f"{sorted(STATE_VARIABLES)}")
+        if not variables:
+            if record_cells is not None or record_interval is not None:
+                raise ValueError("Emulation: record_cells and record_interval choose what "
+                                 "record_variables traces; give record_variables too")
+            return spikes, np.empty(0, dtype=np.int64), variables, 0
+        neurons = [p for p in net.populations if not p.is_source]
+        if record_cells is None:
+            total = sum(p.size for p in neurons)
+            if total > MAX_DEFAULT_TRACED:
+                raise ValueError(f"Emulation: record_variables={variables} needs "
+                                 f"record_cells for a network of {total} neurons, "
+                                 "e.g. {'E': range(10)}")
+            record_cells = {p.label: range(p.size) for p in neurons}
         cells: list[int] = []
-        if variables:
-            neurons = [p for p in net.populations if not p.is_source]
-            if record_cells is None:
-                total = sum(p.size for p in neurons)
-                if total > 1000:
-                    raise ValueError(f"Emulation: record_variables={variables} needs "
-                                     f"record_cells for a network of {total} neurons, "
-                                     "e.g. {'E': range(10)}")
-                record_cells = {p.label: range(p.size) for p in neurons}
-            for label, indices in record_cells.items():
-                if label not in labels:
-                    raise ValueError(f"Emulation: record_cells names unknown population "
-                                     f"{label!r}; populations: {labels}")
-                population = net.population(label)
-                allowed = [v for v in population.cell_type.recordable if v != "spikes"]
-                wrong = [v for v in variables if v not in allowed]
-                if wrong:
-                    raise ValueError(f"Emulation: population {label!r} "
-                                     f"({type(population.cell_type).__name__}) cannot record "
-                                     f"{wrong}; it records {allowed}")
-                local = np.asarray(list(indices), dtype=np.int64)
-                if local.size and (local.min() < 0 or local.max() >= population.size):
-                    raise ValueError(f"Emulation: record_cells[{label!r}] must lie in "
-                                     f"0..{population.size - 1}, got {local.tolist()[:10]}")
-                cells.extend((local + population.start).tolist())
-        every = 0
-        if variables:
-            interval = self.dt if record_interval is None else float(record_interval)
-            every = int(round(interval / self.dt))
-            if every < 1 or abs(every * self.dt - interval) > 1e-9 * max(interval, 1.0):
-                raise ValueError(f"Emulation: record_interval={record_interval} ms must be "
-                                 f"a positive multiple of dt={self.dt} ms")
-        return _Recorder(spikes, np.asarray(cells, dtype=np.int64), variables, every)
+        for label, indices in record_cells.items():
+            if label not in labels:
+                raise ValueError(f"Emulation: record_cells names unknown population "
+                                 f"{label!r}; populations: {labels}")
+            population = net.population(label)
+            allowed = [v for v in population.cell_type.recordable if v != "spikes"]
+            wrong = [v for v in variables if v not in allowed]
+            if wrong:
+                raise ValueError(f"Emulation: population {label!r} "
+                                 f"({type(population.cell_type).__name__}) cannot record "
+                                 f"{wrong}; it records {allowed}")
+            local = np.asarray(list(indices), dtype=np.int64)
+            if local.size and (local.min() < 0 or local.max() >= population.size):
+                raise ValueError(f"Emulation: record_cells[{label!r}] must lie in "
+                                 f"0..{population.size - 1}, got {local.tolist()[:10]}")
+            cells.extend((local + population.start).tolist())
+        interval = self.dt if record_interval is None else record_interval
+        every = int(steps_of(interval, self.dt)) if np.isfinite(interval) else 0
+        if every < 1 or abs(every * self.dt - interval) > 1e-6 * self.dt:
+            raise ValueError(f"Emulation: record_interval={record_interval} ms must be "
+                             f"a positive multiple of dt={self.dt} ms")
+        return spikes, np.asarray(cells, dtype=np.int64), variables, every
 
-    def _init_state(self) -> None:
+    def _initial_state(self) -> k.State:
         layout = self.layout
         n = layout.n_cells
-        self.step = 0
-        self.v = layout.parameters["v_rest"].copy()
-        self.w = np.zeros(n)
+        n_blocks = layout.n_blocks
+        v = layout.cells.parameters["v_rest"].copy()
+        w = np.zeros(n)
         for population in self.mapped.network.populations:
-            for name, values in population.initial_values.items():
-                getattr(self, name)[population.start:population.stop] = values
-        self.syn_e = np.zeros(n)
-        self.syn_i = np.zeros(n)
-        self.refractory = np.zeros(n, dtype=np.int32)
-        self.i_ext = np.zeros(n)
-        self.cursor = layout.array_start.copy()
-        self.poisson_next = np.zeros(n)                  # sparse sources: next spike, steps
-        self.poisson_drawn = np.zeros(n, dtype=np.int64)  # uniforms each has used
-        self.ring = np.zeros((layout.ring_size, 2 * n))
-        n_blocks = layout.block_offset.size - 1
-        # spike buffers alternate between steps (index: step parity)
-        self.emitted = np.zeros((2, n), dtype=np.int32)
-        self.bucket = np.zeros((2, n_blocks, n), dtype=np.int64)
-        # spikes block b filed for block c: bucket_fill[parity, b, c]; rows padded to
-        # whole cache lines (8 int64) so two blocks never write the same line
-        self.bucket_fill = np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64)
-        self.spike_total = np.zeros(n, dtype=np.int64)
-        self.block_events = np.zeros(n_blocks, dtype=np.int64)
-        self.recorded_cell = np.zeros(n, dtype=np.int32)
-        self.recorded_fill = np.zeros(n_blocks, dtype=np.int64)
-        self._next_change = 0
+            initial = population.initial_values
+            if "v" in initial:
+                v[population.start:population.stop] = initial["v"]
+            if "w" in initial:
+                w[population.start:population.stop] = initial["w"]
+        return k.State(
+            v=v, syn_e=np.zeros(n), syn_i=np.zeros(n), w=w,
+            refractory=np.zeros(n, dtype=np.int64), i_ext=np.zeros(n),
+            cursor=layout.array_start.copy(), poisson_next=np.zeros(n),
+            poisson_drawn=np.zeros(n, dtype=np.int64),
+            ring=np.zeros((layout.ring_size, 2 * n)),
+            emitted=np.zeros((2, n), dtype=np.int32),
+            bucket=np.zeros((2, n_blocks, n), dtype=np.int64),
+            # rows padded to whole cache lines (8 int64): blocks never share a line
+            bucket_fill=np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64),
+            spike_total=np.zeros(n, dtype=np.int64),
+            block_events=np.zeros(n_blocks, dtype=np.int64),
+            recorded_cell=np.zeros(n, dtype=np.int64),
+            recorded_fill=np.zeros(n_blocks, dtype=np.int64))
 
     # --- running --------------------------------------------------------------------
 
@@ -236,14 +256,19 @@ class Emulation:
     @property
     def synaptic_events(self) -> int:
         """Synaptic events delivered since t = 0."""
-        return int(self.block_events.sum())
+        return int(self.state.block_events.sum())
+
+    @property
+    def seed(self) -> int:
+        """The run seed's entropy (what reproduces the Poisson input)."""
+        return int(self.seed_sequence.entropy)  # type: ignore[arg-type]
 
     def _apply_current_changes(self) -> int:
         """Apply step-current changes due now; return the step of the next one."""
         changes = self.layout.current_changes
         while self._next_change < len(changes) and changes[self._next_change][0] <= self.step:
-            _, cells, amplitude = changes[self._next_change]
-            self.i_ext[cells] = amplitude
+            _, cells, change = changes[self._next_change]
+            self.state.i_ext[cells] += change
             self._next_change += 1
         if self._next_change < len(changes):
             return changes[self._next_change][0]
@@ -255,53 +280,46 @@ class Emulation:
         Parameters
         ----------
         duration : float
-            ms, >= 0; rounded to a whole number of steps.
+            ms, >= 0. The run ends on the grid step nearest to the total time asked
+            for so far, so runs of any lengths add up exactly.
         """
-        if not (np.isfinite(duration) and duration >= 0):
-            raise ValueError(f"Emulation.run: duration={duration} ms must be >= 0")
-        n_steps = int(round(duration / self.dt))
-        rec = self._recorder
-        layout = self.layout
+        if not (isinstance(duration, (int, float, np.integer, np.floating))
+                and np.isfinite(duration) and duration >= 0):
+            raise ValueError(f"Emulation.run: duration={duration!r} ms must be a number >= 0")
+        self._stop_time += float(duration)
+        stop_step = int(steps_of(self._stop_time, self.dt))
         start_step = self.step
-        counts_before = self.spike_total.copy()
+        counts_before = self.state.spike_total.copy()
         events_before = self.synaptic_events
-        trace_blocks = []
-        trace_steps = []
-        if rec.every and start_step == 0:
+        trace_blocks, trace_steps = [], []
+        if self._every and not self._sampled_start:
             trace_blocks.append(self._sample()[None])
-            trace_steps.append(np.zeros(1, dtype=np.int64))
+            trace_steps.append(np.array([self.step], dtype=np.int64))
+            self._sampled_start = True
         spike_cells, spike_steps, spike_counts = [], [], []
         out_used = np.zeros(1, dtype=np.int64)
         started = time.perf_counter()
-        stop_step = start_step + n_steps
         while self.step < stop_step:
-            next_change = self._apply_current_changes()
-            steps = int(min(stop_step, next_change) - self.step)
-            traces = np.empty((steps // rec.every + 1 if rec.every else 0,
-                               len(rec.variables), rec.trace_cells.size))
-            done, written = k.run_steps(
-                self.step, steps, self.dt, METHODS[self.method], self._seed_hash,
-                layout.kind, layout.parameters, layout.block_offset, layout.block_cells,
-                layout.entry_pointer, layout.entry_block, layout.entry_cell,
-                layout.entry_synapse, layout.syn_column, layout.syn_weight,
-                layout.syn_delay, layout.out_degree, layout.poisson.cdf,
-                layout.poisson.cdf_start, layout.poisson.guide, layout.poisson.guide_start,
-                layout.poisson.guide_size, layout.poisson_mean, self.poisson_next,
-                self.poisson_drawn, layout.direct_synapse, layout.active_from,
-                layout.active_until, layout.array_steps, layout.array_end,
-                self.v, self.syn_e, self.syn_i, self.w, self.refractory, self.i_ext,
-                self.cursor, self.ring, self.emitted, self.bucket, self.bucket_fill,
-                self.spike_total, self.block_events, rec.spikes, self.recorded_cell,
-                self.recorded_fill, rec.out_cell, rec.out_step, rec.out_count, out_used,
-                rec.trace_cells, rec.trace_state, rec.every, traces)
+            steps = int(min(stop_step, self._apply_current_changes()) - self.step)
+            traces = np.empty((steps // self._every + 1 if self._every else 0,
+                               len(self._variables), self._trace_cells.size))
+            recording = k.Recording(
+                spikes=self._spikes, out_cell=self._out[0], out_step=self._out[1],
+                out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
+                trace_state=np.array([STATE_VARIABLES[v] for v in self._variables],
+                                     dtype=np.int64),
+                trace_every=self._every, traces=traces)
+            done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
+                                         self._seed_hash, self.layout.cells,
+                                         self.layout.synapses, self.state, recording)
             if written:
                 trace_blocks.append(traces[:written])
-                first = (self.step // rec.every + 1) * rec.every if rec.every else 0
-                trace_steps.append(first + rec.every * np.arange(written, dtype=np.int64))
+                first = (self.step // self._every + 1) * self._every
+                trace_steps.append(first + self._every * np.arange(written, dtype=np.int64))
             used = int(out_used[0])
-            spike_cells.append(rec.out_cell[:used].copy())
-            spike_steps.append(rec.out_step[:used].copy())
-            spike_counts.append(rec.out_count[:used].copy())
+            spike_cells.append(self._out[0][:used].copy())
+            spike_steps.append(self._out[1][:used].copy())
+            spike_counts.append(self._out[2][:used].copy())
             out_used[0] = 0
             self.step += done
         wall = time.perf_counter() - started
@@ -313,37 +331,38 @@ class Emulation:
         order = np.lexsort((cells, steps_))
         cells = np.repeat(cells[order], counts[order])
         spike_time = (np.repeat(steps_[order], counts[order]) + 1) * self.dt
+        n_traced = self._trace_cells.size
         all_traces = (np.concatenate(trace_blocks) if trace_blocks
-                      else np.empty((0, len(rec.variables), rec.trace_cells.size)))
+                      else np.empty((0, len(self._variables), n_traced)))
         sample_steps = (np.concatenate(trace_steps) if trace_steps
                         else np.empty(0, dtype=np.int64))
         return RunChunk(
             start_ms=start_step * self.dt, stop_ms=self.step * self.dt,
             spike_cell=cells.astype(np.int32), spike_time=spike_time,
             trace_time=sample_steps * self.dt,
-            traces={name: all_traces[:, j, :].copy() for j, name in enumerate(rec.variables)},
-            spike_counts=self.spike_total - counts_before,
+            traces={name: all_traces[:, j, :].copy() for j, name in enumerate(self._variables)},
+            spike_counts=self.state.spike_total - counts_before,
             synaptic_events=self.synaptic_events - events_before,
             wall_time_s=wall)
 
     def _sample(self) -> np.ndarray:
-        """The traced state now, as one row of the kernel's trace array."""
-        states = (self.v, self.syn_e, self.syn_i, self.w)
-        cells = self._recorder.trace_cells
-        return np.stack([states[j][cells] for j in self._recorder.trace_state])
+        """The traced state now, as one sample of the kernel's trace array."""
+        dynamics = (self.state.v, self.state.syn_e, self.state.syn_i, self.state.w)
+        return np.stack([dynamics[STATE_VARIABLES[v]][self._trace_cells]
+                         for v in self._variables])
 
     # --- what is recorded -----------------------------------------------------------
 
     @property
     def trace_cells(self) -> np.ndarray:
         """Global indices of the traced cells."""
-        return self._recorder.trace_cells
+        return self._trace_cells
 
     @property
     def record_variables(self) -> tuple[str, ...]:
-        return self._recorder.variables
+        return self._variables
 
     @property
     def spike_recorded(self) -> np.ndarray:
         """Per cell: True when its spikes are recorded."""
-        return self._recorder.spikes.astype(bool)
+        return self._spikes.astype(bool)

@@ -1,22 +1,30 @@
 """The numba kernels: one time step of every cell, spike delivery, recording.
 
-Everything here works on flat arrays prepared by :mod:`bss1lab.emulator.layout`; all
-validation and bookkeeping stay in Python. Units: ms, mV, nF, nA, uS.
+Everything here works on flat arrays prepared by :mod:`bss1lab.emulator.layout`,
+grouped in the named tuples below; all validation and bookkeeping stay in Python.
+Units: ms, mV, nF, nA, uS.
+
+Timing (NEST's convention): step n covers [n dt, (n + 1) dt). A neuron integrates over
+the step, takes the inputs due at (n + 1) dt, and is then checked against its
+threshold; a spike is stamped (n + 1) dt and is due at its targets ``delay`` later.
 
 Determinism: the cells are split into fixed blocks (independent of the thread count),
 each holding an equal share of every population so the blocks cost about the same.
-Each block updates its own cells and adds the step's spikes onto its own cells in a
-fixed order (emitting block, then position in it), so every sum is taken in the same
-order whatever thread runs which block. Poisson spikes come from a counter-based generator keyed by
-(seed, cell, step), so they do not depend on scheduling or on how a run is split.
+Each block adds the spikes onto its own cells in a fixed order (emitting block, then
+position in it), so every sum is taken in the same order whatever thread runs which
+block. Poisson spikes come from a counter-based generator keyed by (seed, cell, step
+or spike number), so they depend neither on scheduling nor on how a run is split.
 """
 
 from __future__ import annotations
 
+import types
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-# Kinds of node (one per cell).
+# Kinds of cell.
 KIND_COND_EXP = 0      # IF_cond_exp, EIF_cond_exp_isfa_ista
 KIND_CURR_EXP = 1      # IF_curr_exp
 KIND_CURR_DELTA = 2    # IF_curr_delta
@@ -31,7 +39,6 @@ METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
 #: ``layout.neuron_parameters``): bio units, with the step-dependent factors precomputed.
 PARAMETER_DTYPE = np.dtype([
     ("v_rest", "f8"),          # mV
-    ("cm", "f8"),              # nF
     ("dt_over_cm", "f8"),      # ms / nF: multiplying is cheaper than dividing
     ("g_l", "f8"),             # uS, cm / tau_m
     ("v_thresh", "f8"),        # mV, threshold of the exponential term
@@ -43,7 +50,6 @@ PARAMETER_DTYPE = np.dtype([
     ("delta_T", "f8"),         # mV, 0 switches the exponential term off
     ("a", "f8"),               # uS (PyNN gives nS)
     ("b", "f8"),               # nA
-    ("tau_w", "f8"),           # ms
     ("rate_w", "f8"),          # 1 / tau_w, 1/ms
     ("decay_E", "f8"),         # exp(-dt / tau_syn_E)
     ("decay_I", "f8"),         # exp(-dt / tau_syn_I)
@@ -57,13 +63,81 @@ PARAMETER_DTYPE = np.dtype([
 #: Poisson sources with fewer spikes than this per step draw the time of their next
 #: spike (exponential intervals) instead of a count every step.
 SPARSE_POISSON_MEAN = 0.25
-
-#: Decaying synaptic state below this (uS or nA) is set to zero, so a silent network
-#: never computes with subnormal floats (which are ~100x slower on x86).
+#: Decaying state below this (uS, nA, or mV from zero) is set to zero, so a silent
+#: network never computes with subnormal floats (which are ~100x slower on x86).
 FLUSH_BELOW = 1e-20
 #: Largest argument of the AdEx exponential term; far beyond any spike, it keeps a
 #: badly configured cell from overflowing to inf and NaN.
 EXP_ARGUMENT_MAX = 50.0
+
+
+class Cells(NamedTuple):
+    """Per-cell constants and the block split (see ``layout.Layout``)."""
+
+    kind: np.ndarray             # int8, KIND_*
+    parameters: np.ndarray       # PARAMETER_DTYPE records (neurons)
+    block_offset: np.ndarray     # block b's cells: block_cells[offset[b]:offset[b + 1]]
+    block_cells: np.ndarray
+    poisson_mean: np.ndarray     # spikes per step
+    poisson_cdf: np.ndarray      # dense sources: inversion tables (layout.PoissonTables)
+    poisson_cdf_start: np.ndarray
+    poisson_guide: np.ndarray
+    poisson_guide_start: np.ndarray
+    poisson_guide_size: np.ndarray
+    active_from: np.ndarray      # Poisson sources fire in steps [from, until)
+    active_until: np.ndarray
+    array_steps: np.ndarray      # SpikeSourceArray: emission steps, per cell up to
+    array_end: np.ndarray        # array_end (the cursor in State starts each train)
+    direct_synapse: np.ndarray   # one-synapse Poisson sources: that synapse, else -1
+
+
+class Synapses(NamedTuple):
+    """Synapses grouped by (emitting cell, block of the target): the "entries"."""
+
+    entry_pointer: np.ndarray    # cell c's entries: entry_pointer[c]:entry_pointer[c + 1]
+    entry_block: np.ndarray      # target block of each entry
+    entry_cell: np.ndarray       # emitting cell of each entry
+    entry_synapse: np.ndarray    # entry e's synapses: entry_synapse[e]:entry_synapse[e+1]
+    column: np.ndarray           # ring column of the target: 2 * cell + receptor
+    weight: np.ndarray           # uS, nA or mV
+    delay: np.ndarray            # steps, >= 1
+
+
+class State(NamedTuple):
+    """Everything that changes while the network runs."""
+
+    v: np.ndarray                # mV
+    syn_e: np.ndarray            # uS (conductance-based) or nA (IF_curr_exp)
+    syn_i: np.ndarray
+    w: np.ndarray                # nA
+    refractory: np.ndarray       # steps left
+    i_ext: np.ndarray            # nA from current sources
+    cursor: np.ndarray           # next entry of each spike train
+    poisson_next: np.ndarray     # sparse sources: time of the next spike, steps
+    poisson_drawn: np.ndarray    # sparse sources: uniforms used so far
+    ring: np.ndarray             # input due per slot (time) and column
+    emitted: np.ndarray          # [parity, cell] spikes emitted in the step
+    bucket: np.ndarray           # [parity, target block, position] filed entries
+    bucket_fill: np.ndarray      # [parity, emitting block, target block] counts
+    spike_total: np.ndarray      # spikes per cell since t = 0
+    block_events: np.ndarray     # synaptic events delivered, per block
+    recorded_cell: np.ndarray    # per block: cells whose spikes the step records
+    recorded_fill: np.ndarray
+
+
+class Recording(NamedTuple):
+    """What to record and where to put it."""
+
+    spikes: np.ndarray           # uint8 per cell: record its spikes
+    out_cell: np.ndarray         # recorded spikes ...
+    out_step: np.ndarray
+    out_count: np.ndarray
+    out_used: np.ndarray         # [0]: entries used
+    trace_cells: np.ndarray      # traced cells
+    trace_state: np.ndarray      # state per trace column: 0 v, 1 syn_e, 2 syn_i, 3 w
+    trace_every: int             # steps between samples, 0: none
+    traces: np.ndarray           # [sample, column, traced cell]
+
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -85,9 +159,9 @@ def mix64(z):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def uniform(seed_hash, cell, step):
-    """A uniform number in [0, 1) that depends only on (seed, cell, step)."""
-    key = (np.uint64(cell) << _S40) + np.uint64(step)
+def uniform(seed_hash, cell, counter):
+    """A uniform number in [0, 1) that depends only on (seed, cell, counter)."""
+    key = (np.uint64(cell) << _S40) + np.uint64(counter)
     return float(mix64(key * _GOLDEN ^ seed_hash) >> _S11) * _TO_UNIT
 
 
@@ -112,7 +186,7 @@ def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, dt, q):
+def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, q):
     """One step of exponential Euler for v: synaptic input held at its mean over the
     step, the non-linear terms at their start-of-step value, then the linear equation
     solved exactly. Exact for constant input; second order in dt for decaying input."""
@@ -146,234 +220,216 @@ def integrate_rk2(kind, v, w, syn_e, syn_i, i_ext, dt, q):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, dt, method, q):
-    """Advance one neuron by one step (synaptic arrivals already added).
+def flushed(x):
+    """``x``, or 0 where it has decayed below FLUSH_BELOW."""
+    return 0.0 if abs(x) < FLUSH_BELOW else x
 
-    Takes the cell's state and its parameter record ``q``; returns the new
-    ``(v, syn_e, syn_i, w, refractory, spiked)``. Scalars and records in, scalars
-    out: a helper that takes arrays pays reference counting on every call.
+
+@njit(cache=True, error_model="numpy", inline="always")
+def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, arrived_e, arrived_i, dt,
+                method, q):
+    """Advance one neuron by one step.
+
+    Takes the cell's state, the inputs due at the end of the step and its parameter
+    record ``q``; returns the new ``(v, syn_e, syn_i, w, refractory, spiked)``.
+    Scalars and records in, scalars out: a helper that takes arrays pays reference
+    counting on every call.
     """
-    spiked = 0
     if refractory > 0:
         # clamped at reset; the adaptation relaxes exactly since v is constant
         refractory -= 1
         v = q.v_reset
         w_inf = q.a * (v - q.v_rest)
         w = w_inf + (w - w_inf) * q.decay_w
+        clamped = True
     else:
         current = q.i_offset + i_ext
         if method == METHOD_RK2:
-            v_new, w_new = integrate_rk2(kind, v, w, syn_e, syn_i, current, dt, q)
+            v, w_new = integrate_rk2(kind, v, w, syn_e, syn_i, current, dt, q)
         else:
-            v_new = integrate_exponential(kind, v, w, syn_e, syn_i, current, dt, q)
             w_inf = q.a * (v - q.v_rest)
             w_new = w_inf + (w - w_inf) * q.decay_w
-        if v_new >= q.v_peak:
-            v = q.v_reset
-            w = w_new + q.b
-            refractory = q.refractory_steps
-            spiked = 1
-        else:
-            v = v_new
-            w = w_new
+            v = integrate_exponential(kind, v, w, syn_e, syn_i, current, q)
+        w = w_new
+        clamped = False
     syn_e *= q.decay_E
     syn_i *= q.decay_I
-    if abs(syn_e) < FLUSH_BELOW:
-        syn_e = 0.0
-    if abs(syn_i) < FLUSH_BELOW:
-        syn_i = 0.0
-    return v, syn_e, syn_i, w, refractory, spiked
+    if kind == KIND_CURR_DELTA:
+        if not clamped:  # as NEST's iaf_psc_delta: inputs while refractory are lost
+            v += arrived_e + arrived_i
+    else:
+        syn_e += arrived_e
+        syn_i += arrived_i
+    spiked = 0
+    if not clamped and v >= q.v_peak:
+        v = q.v_reset
+        w += q.b
+        refractory = q.refractory_steps
+        spiked = 1
+    return flushed(v), flushed(syn_e), flushed(syn_i), flushed(w), refractory, spiked
 
 
 @njit(cache=True, error_model="numpy")
-def advance_block(b, step, dt, method, seed_hash, kind, p, block_offset, block_cells,
-                  entry_pointer, entry_block, out_degree, syn_column, syn_weight, syn_delay,
-                  poisson_cdf, poisson_cdf_start, poisson_guide, poisson_guide_start,
-                  poisson_guide_size, poisson_mean, poisson_next, poisson_drawn,
-                  direct_synapse, active_from, active_until,
-                  array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext, cursor, ring, emitted,
-                  bucket, bucket_fill, spike_total, block_events, record_spikes,
-                  recorded_cell, recorded_fill):
-    """Advance block ``b``'s cells by one step and file every spike under each block
-    it has synapses in (in cell order, so sums keep their order), in the buffers of
-    this step's parity; the next step delivers them.
+def deliver_block(b, step, synapses, state, block_offset):
+    """Add the spikes filed in the previous step onto block ``b``'s ring columns,
+    emitting blocks in order and cells in order within each. A spike of step n - 1,
+    stamped n dt, is due ``delay`` later, at the end of step n + delay - 1."""
+    before = (step - 1) & 1
+    ring_mask = state.ring.shape[0] - 1  # the ring's size is a power of two
+    events = 0
+    for source_block in range(block_offset.shape[0] - 1):
+        base = block_offset[source_block]
+        for j in range(state.bucket_fill[before, source_block, b]):
+            e = state.bucket[before, b, base + j]
+            count = state.emitted[before, synapses.entry_cell[e]]
+            first = synapses.entry_synapse[e]
+            last = synapses.entry_synapse[e + 1]
+            events += count * (last - first)
+            for s in range(first, last):
+                slot = (step + synapses.delay[s]) & ring_mask
+                state.ring[slot, synapses.column[s]] += count * synapses.weight[s]
+    state.block_events[b] += events
 
-    A Poisson source with a single synapse sits in its target's block and adds its
-    spikes onto the target directly (``direct_synapse``), skipping the filing."""
-    first = block_offset[b]
+
+@njit(cache=True, error_model="numpy")
+def advance_block(b, step, dt, method, seed_hash, cells, synapses, state, record_spikes):
+    """Advance block ``b``'s cells by one step and file every spike under each block
+    it has synapses in (in cell order), in the buffers of this step's parity; the
+    next step delivers them. A Poisson source with a single synapse sits in its
+    target's block and adds its spikes onto the target at once (``direct_synapse``)."""
+    first = cells.block_offset[b]
     now = step & 1
+    ring = state.ring
     ring_mask = ring.shape[0] - 1
-    slot_now = step & ring_mask
+    slot_next = (step + 1) & ring_mask
     n_recorded = 0
     events = 0
     # row b of bucket_fill is this block's alone: no cache line is shared per spike
-    bucket_fill[now, b, :] = 0
-    for position in range(first, block_offset[b + 1]):
-        i = block_cells[position]
-        k = kind[i]
+    state.bucket_fill[now, b, :] = 0
+    for position in range(first, cells.block_offset[b + 1]):
+        i = cells.block_cells[position]
+        k = cells.kind[i]
         count = 0
         if k == KIND_POISSON:
-            mean = poisson_mean[i]
+            mean = cells.poisson_mean[i]
             if mean < SPARSE_POISSON_MEAN:
                 # sparse: exponential intervals (in steps) from the source's own
                 # numbered uniforms; poisson_next is the next spike's time in steps
-                if poisson_drawn[i] == 0 and mean > 0.0:
-                    poisson_next[i] = (active_from[i]
-                                       - np.log(1.0 - uniform(seed_hash, i, 0)) / mean)
-                    poisson_drawn[i] = 1
-                while poisson_next[i] < step + 1 and poisson_drawn[i] > 0:
-                    if poisson_next[i] >= active_until[i]:
-                        break
+                if state.poisson_drawn[i] == 0 and mean > 0.0:
+                    state.poisson_next[i] = (cells.active_from[i]
+                                             - np.log(1.0 - uniform(seed_hash, i, 0)) / mean)
+                    state.poisson_drawn[i] = 1
+                while (state.poisson_drawn[i] > 0 and state.poisson_next[i] < step + 1
+                       and state.poisson_next[i] < cells.active_until[i]):
                     count += 1
-                    poisson_next[i] -= np.log(1.0 - uniform(seed_hash, i,
-                                                            poisson_drawn[i])) / mean
-                    poisson_drawn[i] += 1
-            elif active_from[i] <= step < active_until[i]:
+                    u = uniform(seed_hash, i, state.poisson_drawn[i])
+                    state.poisson_next[i] -= np.log(1.0 - u) / mean
+                    state.poisson_drawn[i] += 1
+            elif cells.active_from[i] <= step < cells.active_until[i]:
                 # dense: invert one uniform per step; the guide table points close
                 # to the count, the cumulative table finishes (its last entry is 1)
                 u = uniform(seed_hash, i, step)
-                count = poisson_guide[poisson_guide_start[i]
-                                      + int(u * poisson_guide_size[i])]
-                table = poisson_cdf_start[i]
-                while u >= poisson_cdf[table + count]:
+                count = cells.poisson_guide[cells.poisson_guide_start[i]
+                                            + int(u * cells.poisson_guide_size[i])]
+                table = cells.poisson_cdf_start[i]
+                while u >= cells.poisson_cdf[table + count]:
                     count += 1
-            s = direct_synapse[i]
-            if count > 0 and s >= 0:
-                slot = (step + 1 + syn_delay[s]) & ring_mask
-                ring[slot, syn_column[s]] += count * syn_weight[s]
-                emitted[now, i] = count
-                spike_total[i] += count
-                events += count
-                if record_spikes[i]:
-                    recorded_cell[first + n_recorded] = i
-                    n_recorded += 1
-                continue
         elif k == KIND_ARRAY:
-            c = cursor[i]
-            while c < array_end[i] and array_steps[c] <= step:
+            c = state.cursor[i]
+            while c < cells.array_end[i] and cells.array_steps[c] <= step:
                 count += 1
                 c += 1
-            cursor[i] = c
+            state.cursor[i] = c
         else:
-            arrived_e = ring[slot_now, 2 * i]
-            arrived_i = ring[slot_now, 2 * i + 1]
-            ring[slot_now, 2 * i] = 0.0
-            ring[slot_now, 2 * i + 1] = 0.0
-            v_i = v[i]
-            syn_e_i = syn_e[i]
-            syn_i_i = syn_i[i]
-            if k == KIND_CURR_DELTA:
-                if refractory[i] == 0:  # inputs while refractory are discarded
-                    v_i += arrived_e + arrived_i
-            else:
-                syn_e_i += arrived_e
-                syn_i_i += arrived_i
-            v[i], syn_e[i], syn_i[i], w[i], refractory[i], count = neuron_step(
-                k, v_i, syn_e_i, syn_i_i, w[i], refractory[i], i_ext[i], dt, method, p[i])
-        if count > 0:
-            emitted[now, i] = count
-            spike_total[i] += count
-            events += count * out_degree[i]
-            for e in range(entry_pointer[i], entry_pointer[i + 1]):
-                target_block = entry_block[e]
-                bucket[now, target_block, first + bucket_fill[now, b, target_block]] = e
-                bucket_fill[now, b, target_block] += 1
-            if record_spikes[i]:
-                recorded_cell[first + n_recorded] = i
-                n_recorded += 1
-    recorded_fill[b] = n_recorded
-    block_events[b] += events
-
-
-@njit(cache=True, error_model="numpy")
-def deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column, syn_weight,
-                  syn_delay, ring, emitted, bucket, bucket_fill):
-    """Add the spikes filed in the previous step onto block ``b``'s ring buffer
-    columns, emitting blocks in order and cells in order within each. A spike of
-    step n - 1, stamped n dt, is due ``delay`` later: at the start of step n + delay."""
-    before = (step - 1) & 1
-    ring_mask = ring.shape[0] - 1  # the ring's size is a power of two
-    for source_block in range(block_offset.shape[0] - 1):
-        base = block_offset[source_block]
-        for j in range(bucket_fill[before, source_block, b]):
-            e = bucket[before, b, base + j]
-            count = emitted[before, entry_cell[e]]
-            for s in range(entry_synapse[e], entry_synapse[e + 1]):
-                slot = (step + syn_delay[s]) & ring_mask
-                ring[slot, syn_column[s]] += count * syn_weight[s]
+            (state.v[i], state.syn_e[i], state.syn_i[i], state.w[i], state.refractory[i],
+             count) = neuron_step(k, state.v[i], state.syn_e[i], state.syn_i[i], state.w[i],
+                                  state.refractory[i], state.i_ext[i],
+                                  ring[slot_next, 2 * i], ring[slot_next, 2 * i + 1],
+                                  dt, method, cells.parameters[i])
+            ring[slot_next, 2 * i] = 0.0
+            ring[slot_next, 2 * i + 1] = 0.0
+        if count == 0:
+            continue
+        state.emitted[now, i] = count
+        state.spike_total[i] += count
+        s = cells.direct_synapse[i]
+        if s >= 0:
+            slot = (step + 1 + synapses.delay[s]) & ring_mask
+            ring[slot, synapses.column[s]] += count * synapses.weight[s]
+            events += count
+        else:
+            for e in range(synapses.entry_pointer[i], synapses.entry_pointer[i + 1]):
+                target = synapses.entry_block[e]
+                state.bucket[now, target, first + state.bucket_fill[now, b, target]] = e
+                state.bucket_fill[now, b, target] += 1
+        if record_spikes[i]:
+            state.recorded_cell[first + n_recorded] = i
+            n_recorded += 1
+    state.recorded_fill[b] = n_recorded
+    state.block_events[b] += events
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_steps(first_step, n_steps, dt, method, seed_hash,
-              kind, p, block_offset, block_cells,
-              entry_pointer, entry_block, entry_cell, entry_synapse,
-              syn_column, syn_weight, syn_delay, out_degree,
-              poisson_cdf, poisson_cdf_start, poisson_guide, poisson_guide_start,
-              poisson_guide_size, poisson_mean, poisson_next, poisson_drawn,
-              direct_synapse, active_from, active_until, array_steps, array_end,
-              v, syn_e, syn_i, w, refractory, i_ext, cursor, ring,
-              emitted, bucket, bucket_fill, spike_total, block_events,
-              record_spikes, recorded_cell, recorded_fill,
-              out_cell, out_step, out_count, out_used,
-              trace_cells, trace_state, trace_every, traces):
+def run_steps(first_step, n_steps, dt, method, seed_hash, cells, synapses, state,
+              recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
 
-    Step ``n`` covers bio time [n dt, (n + 1) dt): arrivals due at n dt are added,
-    every cell is advanced, and a spike is stamped (n + 1) dt; it reaches its
-    targets ``delay`` later (the buffers of the spikes to deliver alternate between
-    steps, indexed by step parity, so a run can stop and resume at any step). Stops early when the spike record could overflow in the
-    next step (the caller drains it and calls again). Returns
-    ``(steps_done, traces_written)``; events delivered accumulate in ``block_events``.
+    Stops early when the spike record could overflow in the next step (the caller
+    drains it and calls again). Returns ``(steps_done, samples_written)``. Spike
+    buffers alternate between steps (indexed by step parity), so a run can stop and
+    resume at any step.
     """
-    n_blocks = block_offset.shape[0] - 1
+    n_blocks = cells.block_offset.shape[0] - 1
     n_recordable = 0
-    for c in range(record_spikes.shape[0]):
-        n_recordable += record_spikes[c]
-    capacity = out_cell.shape[0]
-    traces_written = 0
+    for c in range(recording.spikes.shape[0]):
+        n_recordable += recording.spikes[c]
+    capacity = recording.out_cell.shape[0]
+    dynamics = (state.v, state.syn_e, state.syn_i, state.w)
+    samples = 0
     done = 0
     while done < n_steps:
-        if out_used[0] + n_recordable > capacity:
+        if recording.out_used[0] + n_recordable > capacity:
             break
         step = first_step + done
         # one parallel region per step: each block first takes the spikes filed in
         # the previous step (all blocks finished it), then advances its own cells
         for b in prange(n_blocks):
-            deliver_block(b, step, block_offset, entry_cell, entry_synapse, syn_column,
-                          syn_weight, syn_delay, ring, emitted, bucket, bucket_fill)
-            advance_block(b, step, dt, method, seed_hash, kind, p, block_offset,
-                          block_cells, entry_pointer, entry_block, out_degree,
-                          syn_column, syn_weight, syn_delay, poisson_cdf,
-                          poisson_cdf_start, poisson_guide, poisson_guide_start,
-                          poisson_guide_size, poisson_mean, poisson_next,
-                          poisson_drawn, direct_synapse, active_from, active_until,
-                          array_steps, array_end, v, syn_e, syn_i, w, refractory, i_ext,
-                          cursor, ring, emitted, bucket, bucket_fill, spike_total,
-                          block_events, record_spikes, recorded_cell, recorded_fill)
-        used = out_used[0]
+            deliver_block(b, step, synapses, state, cells.block_offset)
+            advance_block(b, step, dt, method, seed_hash, cells, synapses, state,
+                          recording.spikes)
+        used = recording.out_used[0]
         now = step & 1
         for b in range(n_blocks):
-            base = block_offset[b]
-            for j in range(recorded_fill[b]):
-                out_cell[used] = recorded_cell[base + j]
-                out_step[used] = step
-                out_count[used] = emitted[now, recorded_cell[base + j]]
+            base = cells.block_offset[b]
+            for j in range(state.recorded_fill[b]):
+                cell = state.recorded_cell[base + j]
+                recording.out_cell[used] = cell
+                recording.out_step[used] = step
+                recording.out_count[used] = state.emitted[now, cell]
                 used += 1
-        out_used[0] = used
-        if trace_every > 0 and (step + 1) % trace_every == 0:
-            for r in range(trace_cells.shape[0]):
-                traced = trace_cells[r]
-                for column in range(trace_state.shape[0]):
-                    state = trace_state[column]
-                    if state == 0:
-                        value = v[traced]
-                    elif state == 1:
-                        value = syn_e[traced]
-                    elif state == 2:
-                        value = syn_i[traced]
-                    else:
-                        value = w[traced]
-                    traces[traces_written, column, r] = value
-            traces_written += 1
+        recording.out_used[0] = used
+        if recording.trace_every > 0 and (step + 1) % recording.trace_every == 0:
+            for r in range(recording.trace_cells.shape[0]):
+                for column in range(recording.trace_state.shape[0]):
+                    variable = dynamics[recording.trace_state[column]]
+                    recording.traces[samples, column, r] = variable[recording.trace_cells[r]]
+            samples += 1
         done += 1
-    return done, traces_written
+    return done, samples
+
+
+def _twin(function, name: str):
+    """The same Python function under another name: numba names its cache files after
+    the function, so a second compilation of one function would overwrite the first's."""
+    twin = types.FunctionType(function.__code__, function.__globals__, name,
+                              function.__defaults__, function.__closure__)
+    twin.__qualname__ = name
+    twin.__doc__ = function.__doc__
+    return twin
+
+
+#: The same steps on the calling thread alone, for networks of a single block: a
+#: parallel region per step would only add thread hand-offs (and, with other busy
+#: processes on the machine, waits for descheduled threads).
+run_steps_serial = njit(cache=True, error_model="numpy")(
+    _twin(run_steps.py_func, "run_steps_serial"))

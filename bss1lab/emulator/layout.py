@@ -30,40 +30,44 @@ MAX_POISSON_MEAN_PER_STEP = 500.0
 
 @dataclass
 class Layout:
-    """Flat arrays of a network on a time grid of ``dt`` ms (see ``kernels.run_steps``)."""
+    """A network on a time grid of ``dt`` ms, as the kernels take it.
+
+    Attributes
+    ----------
+    cells, synapses : kernels.Cells, kernels.Synapses
+    out_degree : int64 array
+        Synapses per cell.
+    array_start : int64 array
+        Where each cell's spike train starts in ``cells.array_steps``.
+    ring_size : int
+        Slots of the input ring buffer (a power of two).
+    current_changes : list of (step, cells, change in nA)
+        When current sources switch, sorted by step; the changes of several sources
+        onto one cell add up.
+    """
 
     dt: float
-    kind: np.ndarray
-    parameters: np.ndarray
-    block_offset: np.ndarray
-    block_cells: np.ndarray
-    entry_pointer: np.ndarray
-    entry_block: np.ndarray
-    entry_cell: np.ndarray
-    entry_synapse: np.ndarray
-    syn_column: np.ndarray
-    syn_weight: np.ndarray
-    syn_delay: np.ndarray
+    cells: k.Cells
+    synapses: k.Synapses
     out_degree: np.ndarray
-    poisson_mean: np.ndarray
-    poisson: PoissonTables
-    direct_synapse: np.ndarray
-    active_from: np.ndarray
-    active_until: np.ndarray
-    array_steps: np.ndarray
     array_start: np.ndarray
-    array_end: np.ndarray
     ring_size: int
-    current_changes: list  # (step, cell indices, amplitude nA), sorted by step
+    current_changes: list
 
     @property
     def n_cells(self) -> int:
-        return int(self.kind.size)
+        return int(self.cells.kind.size)
+
+    @property
+    def n_blocks(self) -> int:
+        return int(self.cells.block_offset.size - 1)
 
 
-def steps_of(times_ms: np.ndarray, dt: float) -> np.ndarray:
-    """Nearest grid step of each time (ms)."""
-    return np.rint(np.asarray(times_ms, dtype=np.float64) / dt).astype(np.int64)
+def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
+    """Nearest grid step of each time (ms), halves rounded up; a relative 1e-9 of
+    slack keeps 0.3 / 0.1 = 2.9999999999999996 at step 3."""
+    ratio = np.asarray(times_ms, dtype=np.float64) / dt
+    return np.floor(ratio * (1.0 + 1e-9) + 0.5).astype(np.int64)
 
 
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
@@ -71,17 +75,20 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
     of neurons, from its PyNN parameters (bio units) and the time step ``dt`` (ms)."""
     q = population.parameters
     records = np.zeros(population.size, dtype=k.PARAMETER_DTYPE)
-    for name in ("v_rest", "cm", "v_thresh", "v_reset", "i_offset", "e_rev_E", "e_rev_I",
+    for name in ("v_rest", "v_thresh", "v_reset", "i_offset", "e_rev_E", "e_rev_I",
                  "delta_T", "b"):
         if name in q:
             records[name] = q[name]
     records["g_l"] = q["cm"] / q["tau_m"]
     records["dt_over_cm"] = dt / q["cm"]
-    records["v_peak"] = q.get("v_spike", q["v_thresh"])
+    # AdEx spikes at v_spike; without the exponential term (delta_T = 0) at v_thresh,
+    # as in NEST's aeif models
+    records["v_peak"] = np.where(q.get("delta_T", 0.0) > 0, q.get("v_spike", q["v_thresh"]),
+                                 q["v_thresh"])
     records["a"] = q.get("a", 0.0) * 1e-3  # nS -> uS
-    records["tau_w"] = q.get("tau_w", 1.0)
-    records["rate_w"] = 1.0 / records["tau_w"]
-    records["decay_w"] = np.exp(-dt / records["tau_w"])
+    tau_w = q.get("tau_w", 1.0)
+    records["rate_w"] = 1.0 / tau_w
+    records["decay_w"] = np.exp(-dt / tau_w)
     records["decay_m"] = np.exp(-dt / q["tau_m"])
     for receptor in ("E", "I"):
         tau = q.get(f"tau_syn_{receptor}")
@@ -195,8 +202,9 @@ def split_into_blocks(net, direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _ring_size(max_delay_steps: int) -> int:
-    """Slots of the spike ring buffer: the longest delay plus the current step, rounded
-    up to a power of two so the slot index is a bit mask, not a division."""
+    """Slots of the input ring buffer, rounded up to a power of two so the slot index
+    is a bit mask, not a division. Step n reads slot n + 1 at its end; the spikes it
+    writes land in n + 1 .. n + 1 + max delay: max delay + 1 distinct slots."""
     return 1 << int(max_delay_steps).bit_length()
 
 
@@ -242,10 +250,11 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
             parameters[cells] = neuron_parameters(population, dt)
             cell_indices = np.arange(population.start, population.stop)
             for source in population.current_sources:
-                for time, amplitude in zip(source.times, source.amplitudes):
+                changes = np.diff(source.amplitudes, prepend=0.0)
+                for time, change in zip(source.times, changes):
                     current_changes.append((int(steps_of(time, dt)), cell_indices,
-                                            float(amplitude)))
-    current_changes.sort(key=lambda change: change[0])
+                                            float(change)))
+    current_changes.sort(key=lambda change: change[0])  # stable: sources keep order
     lengths = np.array([t.size for t in trains], dtype=np.int64)
     array_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     array_end = array_start + lengths
@@ -272,18 +281,20 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         net.pre.astype(np.int64), post_block, n, n_blocks)
     direct_synapse = np.full(n, -1, dtype=np.int64)
     direct_synapse[direct] = entry_synapse[entry_pointer[:-1][direct]]
-    return Layout(
-        dt=dt, kind=kind, parameters=parameters,
-        block_offset=block_offset, block_cells=block_cells,
+    poisson = poisson_tables(poisson_mean)
+    cells = k.Cells(
+        kind=kind, parameters=parameters, block_offset=block_offset,
+        block_cells=block_cells, poisson_mean=poisson_mean, poisson_cdf=poisson.cdf,
+        poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
+        poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
+        active_from=active_from, active_until=active_until, array_steps=array_steps,
+        array_end=array_end, direct_synapse=direct_synapse)
+    synapses = k.Synapses(
         entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
         entry_synapse=entry_synapse,
-        syn_column=(2 * net.post[order].astype(np.int64)
-                    + net.receptor[order]).astype(np.int32),
-        syn_weight=net.weight[order], syn_delay=delay_steps[order].astype(np.int16),
-        out_degree=out_degree, poisson_mean=poisson_mean,
-        poisson=poisson_tables(poisson_mean), direct_synapse=direct_synapse,
-        active_from=active_from,
-        active_until=active_until, array_steps=array_steps, array_start=array_start,
-        array_end=array_end,
-        ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
-        current_changes=current_changes)
+        column=(2 * net.post[order].astype(np.int64) + net.receptor[order]).astype(np.int32),
+        weight=net.weight[order], delay=delay_steps[order].astype(np.int16))
+    return Layout(dt=dt, cells=cells, synapses=synapses, out_degree=out_degree,
+                  array_start=array_start,
+                  ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
+                  current_changes=current_changes)
