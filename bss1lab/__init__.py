@@ -18,7 +18,7 @@ from typing import Any
 __version__ = "0.1.0"
 _SUBMODULES = ("network", "hardware", "emulator", "experiments", "plotting", "widgets")
 
-from bss1lab import network  # noqa: E402  (light: numpy only, numba on first connect)
+from bss1lab import network  # noqa: E402  (numpy and numba; no xarray, no Jupyter)
 
 
 def __getattr__(name: str) -> Any:

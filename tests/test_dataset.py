@@ -9,7 +9,7 @@ import xarray as xr
 
 from bss1lab.experiments import UNITS, run, single_neuron
 from bss1lab.hardware import Wafer
-from bss1lab.network import EIF_cond_exp_isfa_ista
+from bss1lab.network import EIF_cond_exp_isfa_ista, Network, Population
 
 
 def test_dataset_schema(small_network):
@@ -56,6 +56,16 @@ def test_netcdf_round_trip(tmp_path, small_network):
     adex.to_netcdf(tmp_path / "adex.nc")
     with xr.open_dataset(tmp_path / "adex.nc") as back:
         xr.testing.assert_identical(adex, back.load())
+
+
+def test_seeds_are_recorded_and_reproduce(tmp_path):
+    ds = single_neuron(EIF_cond_exp_isfa_ista(), 20.0, seed=None)
+    assert isinstance(ds.attrs["seed"], int) and 0 <= ds.attrs["seed"] < 2**63
+    ds.to_netcdf(tmp_path / "drawn_seed.nc")
+    with pytest.raises(ValueError, match="seed=-3 must be an int >= 0"):
+        single_neuron(EIF_cond_exp_isfa_ista(), 20.0, seed=-3)
+    with pytest.raises(ValueError, match="run: duration='10' must be a number"):
+        run(Network(Population(1, EIF_cond_exp_isfa_ista())), "10")
 
 
 def test_single_neuron_records_every_state_variable():

@@ -114,7 +114,8 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
         "title": f"{net.label}: {mapped.wafer.describe()}",
         "bss1lab_version": bss1lab.__version__,
         "wafer": mapped.wafer.describe(),
-        "seed": emulation.seed if attrs is None or "seed" not in attrs else attrs["seed"],
+        # the run seed's entropy, unless the caller gives the seed it started from
+        "seed": emulation.seed if emulation.seed < 2**63 else str(emulation.seed),
         "duration_ms": float(duration_ms),
         "start_ms": float(chunks[0].start_ms),
         "dt_ms": emulation.dt,
@@ -130,5 +131,5 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
         "synapses": net.n_synapses,
     })
     ds.attrs.update(mapped.report)
-    ds.attrs.update({k: v for k, v in (attrs or {}).items()})
+    ds.attrs.update(attrs or {})
     return ds

@@ -7,19 +7,20 @@ from typing import Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from bss1lab.emulator.engine import DEFAULT_DT, Emulation
+from bss1lab.emulator.engine import DEFAULT_DT, Emulation, seed_sequence
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware.wafer import Wafer
-from bss1lab.network.cells import CellType
+from bss1lab.network.cells import CellType, SpikeSourceArray
 from bss1lab.network.connectors import AllToAllConnector
 from bss1lab.network.model import (Network, Population, Projection, StaticSynapse,
                                    StepCurrentSource)
-from bss1lab.network.cells import SpikeSourceArray
+from bss1lab.validation import as_number
 
 __all__ = ["run", "single_neuron"]
 
 
-def run(network: Network, duration: float, *, wafer: Wafer | None = None, seed: int = 0,
+def run(network: Network, duration: float, *, wafer: Wafer | None = None,
+        seed: int | None = 0,
         dt: float = DEFAULT_DT, method: str = "exponential",
         record_spikes: Sequence[str] | str | None = None,
         record_variables: Sequence[str] = (),
@@ -35,9 +36,10 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None, seed: 
     wafer : Wafer, optional
         Default ``Wafer()``, the emulated BrainScaleS-1; ``Wafer.ideal()`` for the
         reference simulation.
-    seed : int
-        One seed for everything random: it is split into the mapping seed
-        (connectivity, parameter draws) and the run seed (Poisson input).
+    seed : int or None
+        One seed (>= 0) for everything random: it is split into the mapping seed
+        (connectivity, parameter draws) and the run seed (Poisson input). None
+        draws one; either way it is in ``ds.attrs["seed"]``.
     dt : float
         Time step, ms.
     method : {"exponential", "rk2"}
@@ -52,12 +54,13 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None, seed: 
         Spikes, rates, traces and the run facts in ``attrs`` (seed, duration_ms,
         wall_time_s, synaptic_events, ...).
     """
-    if not (np.isfinite(duration) and duration > 0):
-        raise ValueError(f"run: duration={duration} ms must be > 0")
+    as_number("run", "duration", duration, low=0.0, low_inclusive=False)
     wafer = Wafer() if wafer is None else wafer
     if not isinstance(wafer, Wafer):
         raise ValueError(f"run: wafer={wafer!r} is not a Wafer; use Wafer() or Wafer.ideal()")
-    map_seed, run_seed = np.random.SeedSequence(seed).spawn(2)
+    if seed is None:  # draw one that fits the Dataset's attrs (netCDF: int64)
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    map_seed, run_seed = seed_sequence("run", seed).spawn(2)
     mapped = wafer.map(network, map_seed)
     emulation = Emulation(mapped, run_seed, dt=dt, method=method,
                           record_spikes=record_spikes, record_variables=record_variables,

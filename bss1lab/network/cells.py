@@ -17,6 +17,7 @@ from typing import ClassVar, Sequence, Union
 import numpy as np
 
 from bss1lab.network.random import RandomDistribution
+from bss1lab.validation import as_number
 
 __all__ = [
     "CellType", "IF_cond_exp", "EIF_cond_exp_isfa_ista", "IF_curr_exp", "IF_curr_delta",
@@ -49,10 +50,7 @@ def check_value(owner: str, name: str, value: ParameterValue, *, positive: bool 
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{owner}: {name}={value!r} must be a number, not a boolean")
     if np.isscalar(value):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{owner}: {name}={value!r} is not a number") from None
+        number = as_number(owner, name, value)
         values = np.array([number])
         canonical: ParameterValue = number
     else:
@@ -105,6 +103,12 @@ class CellType:
             self.parameters[key] = check_value(
                 name, key, parameters.get(key, default),
                 positive=key in self.positive, non_negative=key in self.non_negative)
+            value = self.parameters[key]
+            if key in _PLAUSIBLE_MAXIMUM and not isinstance(value, RandomDistribution):
+                maximum, unit = _PLAUSIBLE_MAXIMUM[key]
+                if np.max(value) > maximum:
+                    raise ValueError(f"{name}: {key}={np.max(value):g} is implausibly large; "
+                                     f"give it in {unit}, at most {maximum:g}")
         self._check_scalar_relations()
 
     def _check_scalar_relations(self) -> None:
@@ -133,6 +137,9 @@ _LIF_UNITS = {"v_rest": "mV", "cm": "nF", "tau_m": "ms", "tau_refrac": "ms",
               "tau_syn_E": "ms", "tau_syn_I": "ms", "e_rev_E": "mV", "e_rev_I": "mV",
               "v_thresh": "mV", "v_reset": "mV", "i_offset": "nA"}
 _TIME_CONSTANTS = frozenset({"cm", "tau_m", "tau_syn_E", "tau_syn_I", "tau_w"})
+#: Largest values that can be meant in PyNN's units; beyond them a value was almost
+#: surely given in other units (the usual slip: a capacitance in pF).
+_PLAUSIBLE_MAXIMUM = {"cm": (100.0, "nF (PyNN's unit; 250 pF is cm=0.25)")}
 
 
 class IF_cond_exp(CellType):

@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from bss1lab.network.sampling import sample_partners
+from bss1lab.validation import as_count, as_number
 
 __all__ = [
     "Connector", "AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
@@ -89,10 +90,8 @@ class FixedProbabilityConnector(Connector):
 
     def __init__(self, p_connect: float, allow_self_connections: bool = True) -> None:
         super().__init__(allow_self_connections)
-        if not 0.0 <= p_connect <= 1.0:
-            raise ValueError(f"FixedProbabilityConnector: p_connect={p_connect} must lie in "
-                             "[0, 1]")
-        self.p_connect = float(p_connect)
+        self.p_connect = as_number("FixedProbabilityConnector", "p_connect", p_connect,
+                                   low=0.0, high=1.0)
 
     def connect(self, n_pre, n_post, same_population, rng):
         excluded = self._excluded(n_post, same_population)
@@ -117,9 +116,7 @@ class FixedNumberPreConnector(Connector):
     def __init__(self, n: int, allow_self_connections: bool = True,
                  with_replacement: bool = False) -> None:
         super().__init__(allow_self_connections)
-        if int(n) != n or n < 0:
-            raise ValueError(f"FixedNumberPreConnector: n={n} must be a whole number >= 0")
-        self.n = int(n)
+        self.n = as_count("FixedNumberPreConnector", "n", n)
         self.with_replacement = bool(with_replacement)
 
     def connect(self, n_pre, n_post, same_population, rng):
@@ -150,9 +147,7 @@ class FixedTotalNumberConnector(Connector):
     def __init__(self, n: int, allow_self_connections: bool = True,
                  with_replacement: bool = True) -> None:
         super().__init__(allow_self_connections)
-        if int(n) != n or n < 0:
-            raise ValueError(f"FixedTotalNumberConnector: n={n} must be a whole number >= 0")
-        self.n = int(n)
+        self.n = as_count("FixedTotalNumberConnector", "n", n)
         self.with_replacement = bool(with_replacement)
 
     def connect(self, n_pre, n_post, same_population, rng):

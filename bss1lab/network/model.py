@@ -9,6 +9,7 @@ import numpy as np
 from bss1lab.network.cells import CellType, ParameterValue, check_value
 from bss1lab.network.connectors import Connector
 from bss1lab.network.random import RandomDistribution
+from bss1lab.validation import as_count
 
 __all__ = ["Population", "Projection", "StaticSynapse", "StepCurrentSource", "Network",
            "RECEPTOR_TYPES"]
@@ -65,9 +66,8 @@ class Population:
 
     def __init__(self, size: int, cell_type: CellType | type[CellType],
                  label: str | None = None) -> None:
-        if isinstance(size, (bool, np.bool_)) or int(size) != size or size <= 0:
-            raise ValueError(f"Population {label or ''}: size={size!r} must be a whole "
-                             "number > 0".replace("  ", " "))
+        owner = f"Population {label!r}" if label is not None else "Population"
+        size = as_count(owner, "size", size, low=1)
         if isinstance(cell_type, type) and issubclass(cell_type, CellType):
             cell_type = cell_type()
         if not isinstance(cell_type, CellType):

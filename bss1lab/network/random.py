@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from bss1lab.validation import as_number
+
 __all__ = ["RandomDistribution"]
 
 
@@ -78,9 +80,8 @@ class RandomDistribution:
         missing = [key for key in names if key not in params]
         if missing:
             raise ValueError(f"RandomDistribution({name!r}): missing parameters {missing}")
-        for key, value in params.items():
-            if not np.isfinite(value):
-                raise ValueError(f"RandomDistribution({name!r}): {key}={value} is not finite")
+        params = {key: as_number(f"RandomDistribution({name!r})", key, value)
+                  for key, value in params.items()}
         if name == "uniform" and params["low"] > params["high"]:
             raise ValueError(f"RandomDistribution('uniform'): low={params['low']} > "
                              f"high={params['high']}")
