@@ -10,6 +10,8 @@ import numpy as np
 
 from bss1lab.emulator import kernels as k
 from bss1lab.emulator.layout import Layout, lay_out, steps_of
+from bss1lab.hardware.links import LINK_BUFFER_EVENTS
+from bss1lab.hardware.spec import FPGAS_PER_WAFER, HICANNS_PER_WAFER
 from bss1lab.hardware.wafer import MappedNetwork
 
 __all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "seed_sequence"]
@@ -66,6 +68,8 @@ class RunChunk:
     synaptic_events : int
         Synaptic events delivered in this chunk: every spike reaching every synapse.
     wall_time_s : float
+    input_dropped : int64 array (HICANNs on the wafer)
+        External spikes the input links dropped in this chunk (not in spike_counts).
     """
 
     start_ms: float
@@ -77,6 +81,7 @@ class RunChunk:
     spike_counts: np.ndarray
     synaptic_events: int
     wall_time_s: float
+    input_dropped: np.ndarray
 
 
 class Emulation:
@@ -243,6 +248,11 @@ class Emulation:
             bucket_fill=np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64),
             spike_total=np.zeros(n, dtype=np.int64),
             block_events=np.zeros(n_blocks, dtype=np.int64),
+            link_tokens=np.full(HICANNS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
+            link_last=np.zeros(HICANNS_PER_WAFER),
+            fpga_tokens=np.full(FPGAS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
+            fpga_last=np.zeros(FPGAS_PER_WAFER),
+            input_dropped=np.zeros(HICANNS_PER_WAFER, dtype=np.int64),
             recorded_cell=np.zeros(n, dtype=np.int64),
             recorded_fill=np.zeros(n_blocks, dtype=np.int64))
 
@@ -291,6 +301,7 @@ class Emulation:
         start_step = self.step
         counts_before = self.state.spike_total.copy()
         events_before = self.synaptic_events
+        dropped_before = self.state.input_dropped.copy()
         trace_blocks, trace_steps = [], []
         if self._every and not self._sampled_start:
             trace_blocks.append(self._sample()[None])
@@ -343,7 +354,7 @@ class Emulation:
             traces={name: all_traces[:, j, :].copy() for j, name in enumerate(self._variables)},
             spike_counts=self.state.spike_total - counts_before,
             synaptic_events=self.synaptic_events - events_before,
-            wall_time_s=wall)
+            wall_time_s=wall, input_dropped=self.state.input_dropped - dropped_before)
 
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""

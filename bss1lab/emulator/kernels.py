@@ -24,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from bss1lab.hardware.links import take_tokens
+
 # Kinds of cell.
 KIND_COND_EXP = 0      # IF_cond_exp, EIF_cond_exp_isfa_ista
 KIND_CURR_EXP = 1      # IF_curr_exp
@@ -57,6 +59,8 @@ PARAMETER_DTYPE = np.dtype([
     ("mean_I", "f8"),
     ("decay_w", "f8"),         # exp(-dt / tau_w)
     ("decay_m", "f8"),         # exp(-dt / tau_m)
+    ("saturation_E", "f8"),    # uS where the synaptic input saturates, 0: never
+    ("saturation_I", "f8"),
     ("refractory_steps", "i8"),
 ])
 
@@ -89,6 +93,11 @@ class Cells(NamedTuple):
     array_steps: np.ndarray      # SpikeSourceArray: emission steps, per cell up to
     array_end: np.ndarray        # array_end (the cursor in State starts each train)
     direct_synapse: np.ndarray   # one-synapse Poisson sources: that synapse, else -1
+    input_link: np.ndarray       # sources: the HICANN link they enter through, -1: free
+    input_fpga: np.ndarray       # and its FPGA
+    link_rate: float             # events per step a link serves (bio time)
+    fpga_rate: float             # events per step an FPGA serves
+    link_depth: float            # events a link buffers
 
 
 class Synapses(NamedTuple):
@@ -121,6 +130,11 @@ class State(NamedTuple):
     bucket_fill: np.ndarray      # [parity, emitting block, target block] counts
     spike_total: np.ndarray      # spikes per cell since t = 0
     block_events: np.ndarray     # synaptic events delivered, per block
+    link_tokens: np.ndarray      # input links (HICANNs) and FPGAs: their buffers'
+    link_last: np.ndarray        # free places and when they were last served
+    fpga_tokens: np.ndarray
+    fpga_last: np.ndarray
+    input_dropped: np.ndarray    # spikes each input link dropped
     recorded_cell: np.ndarray    # per block: cells whose spikes the step records
     recorded_fill: np.ndarray
 
@@ -174,12 +188,22 @@ def exp_term(v, q):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def saturated(g, g_saturation):
+    """The conductance a saturating synaptic input circuit delivers for ``g``."""
+    if g_saturation <= 0.0:
+        return g
+    ratio = g / g_saturation
+    return g / np.sqrt(1.0 + ratio * ratio)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
     """Total current into the membrane (nA) at potential ``v`` (mV) of the cell whose
     parameter record is ``q``."""
     current = q.g_l * (q.v_rest - v) + i_ext - w + exp_term(v, q)
     if kind == KIND_COND_EXP:
-        current += syn_e * (q.e_rev_E - v) + syn_i * (q.e_rev_I - v)
+        current += (saturated(syn_e, q.saturation_E) * (q.e_rev_E - v)
+                    + saturated(syn_i, q.saturation_I) * (q.e_rev_I - v))
     elif kind == KIND_CURR_EXP:
         current += syn_e + syn_i
     return current
@@ -195,6 +219,8 @@ def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, q):
     g_total = q.g_l
     drive = q.g_l * q.v_rest + i_ext - w + exp_term(v, q)
     if kind == KIND_COND_EXP:
+        mean_e = saturated(mean_e, q.saturation_E)
+        mean_i = saturated(mean_i, q.saturation_I)
         g_total += mean_e + mean_i
         drive += mean_e * q.e_rev_E + mean_i * q.e_rev_I
         decay = np.exp(-g_total * q.dt_over_cm)
@@ -348,6 +374,21 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, state, record
                                   dt, method, cells.parameters[i])
             ring[slot_next, 2 * i] = 0.0
             ring[slot_next, 2 * i + 1] = 0.0
+        if count > 0 and k >= KIND_POISSON and cells.input_link[i] >= 0:
+            # into the wafer through its FPGA's and then its link's buffer (all sources
+            # of one FPGA are in one block, so only this thread touches them)
+            link = cells.input_link[i]
+            fpga = cells.input_fpga[i]
+            sent, state.fpga_tokens[fpga] = take_tokens(
+                state.fpga_tokens[fpga], state.fpga_last[fpga], step, cells.fpga_rate,
+                cells.link_depth, count)
+            state.fpga_last[fpga] = step
+            passed, state.link_tokens[link] = take_tokens(
+                state.link_tokens[link], state.link_last[link], step, cells.link_rate,
+                cells.link_depth, sent)
+            state.link_last[link] = step
+            state.input_dropped[link] += count - passed
+            count = passed
         if count == 0:
             continue
         state.emitted[now, i] = count

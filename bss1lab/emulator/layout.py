@@ -12,6 +12,9 @@ import numpy as np
 from numba import njit
 
 from bss1lab.emulator import kernels as k
+from bss1lab.hardware import links
+from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.spec import SATURATION_RATE_HZ, SATURATION_SHORTFALL
 from bss1lab.hardware.wafer import MappedNetwork
 from bss1lab.network.realise import PopulationSlice
 
@@ -178,11 +181,14 @@ def poisson_tables(mean: np.ndarray) -> PoissonTables:
         guide_size=np.array([g.size for g in guides], dtype=np.int64)[which])
 
 
-def split_into_blocks(net, direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_into_blocks(net, direct: np.ndarray, input_fpga: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split the cells into blocks that each hold an equal share of every population.
 
     Cells marked ``direct`` (Poisson sources with one synapse) join the block of their
-    target, which then draws and delivers their spikes itself. Returns
+    target, which then draws and delivers their spikes itself. Sources that enter
+    through a limited FPGA (``input_fpga`` >= 0) share a block with the FPGA's other
+    sources, since they share its buffers. Returns
     ``block_offset`` (block b's cells are ``block_cells[offset[b]:offset[b+1]]``),
     ``block_cells`` (cell indices, ascending within a block) and ``cell_block``."""
     n = net.n_cells
@@ -195,6 +201,8 @@ def split_into_blocks(net, direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
             np.arange(n_blocks, dtype=np.int32), np.diff(bounds))
     moved = direct[net.pre]
     cell_block[net.pre[moved]] = cell_block[net.post[moved]]
+    limited = input_fpga >= 0
+    cell_block[limited] = input_fpga[limited] % n_blocks
     block_cells = np.argsort(cell_block, kind="stable").astype(np.int64)
     block_offset = np.concatenate([[0], np.cumsum(np.bincount(cell_block,
                                                               minlength=n_blocks))])
@@ -206,6 +214,41 @@ def _ring_size(max_delay_steps: int) -> int:
     is a bit mask, not a division. Step n reads slot n + 1 at its end; the spikes it
     writes land in n + 1 .. n + 1 + max delay: max delay + 1 distinct slots."""
     return 1 << int(max_delay_steps).bit_length()
+
+
+def _input_links(mapped: MappedNetwork, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the input link (HICANN) and FPGA a spike source enters through, when
+    the wafer limits its input; -1 otherwise."""
+    n = kind.size
+    link = np.full(n, -1, dtype=np.int64)
+    if mapped.input_limited and mapped.hicann is not None:
+        sources = (kind >= k.KIND_POISSON) & (mapped.hicann >= 0)
+        link[sources] = mapped.hicann[sources]
+    fpga = np.where(link >= 0, wafer_geometry().fpga[np.maximum(link, 0)], -1)
+    return link, fpga.astype(np.int64)
+
+
+def saturation_conductances(mapped: MappedNetwork, parameters: np.ndarray,
+                            kind: np.ndarray) -> None:
+    """Set where each conductance-based neuron's synaptic inputs saturate (in place).
+
+    g_s is chosen so that with all its inputs firing at SATURATION_RATE_HZ a neuron's
+    mean conductance (rate x tau_syn x summed weights) falls SATURATION_SHORTFALL
+    short of the model."""
+    net = mapped.network
+    n = net.n_cells
+    factor = 1.0 / np.sqrt(1.0 / (1.0 - SATURATION_SHORTFALL) ** 2 - 1.0)
+    for receptor, name in ((0, "E"), (1, "I")):
+        chosen = net.receptor == receptor
+        summed = np.bincount(net.post[chosen], weights=net.weight[chosen], minlength=n)
+        tau = np.zeros(n)
+        for population in net.populations:
+            if f"tau_syn_{name}" in population.parameters:
+                tau[population.start:population.stop] = population.parameters[
+                    f"tau_syn_{name}"]
+        at_rate = SATURATION_RATE_HZ * 1e-3 * tau * summed
+        parameters[f"saturation_{name}"] = np.where(kind == k.KIND_COND_EXP,
+                                                    at_rate * factor, 0.0)
 
 
 def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
@@ -255,6 +298,8 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                     current_changes.append((int(steps_of(time, dt)), cell_indices,
                                             float(change)))
     current_changes.sort(key=lambda change: change[0])  # stable: sources keep order
+    if not mapped.wafer.is_ideal and mapped.wafer.saturation:
+        saturation_conductances(mapped, parameters, kind)
     lengths = np.array([t.size for t in trains], dtype=np.int64)
     array_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     array_end = array_start + lengths
@@ -273,8 +318,9 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         raise ValueError(f"delays up to {float(net.delay.max()):g} ms exceed "
                          f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
     out_degree = np.bincount(net.pre, minlength=n).astype(np.int64)
-    direct = (kind == k.KIND_POISSON) & (out_degree == 1)
-    block_offset, block_cells, cell_block = split_into_blocks(net, direct)
+    input_link, input_fpga = _input_links(mapped, kind)
+    direct = (kind == k.KIND_POISSON) & (out_degree == 1) & (input_link < 0)
+    block_offset, block_cells, cell_block = split_into_blocks(net, direct, input_fpga)
     post_block = cell_block[net.post].astype(np.int64)
     n_blocks = block_offset.size - 1
     order, entry_cell, entry_block, entry_synapse, entry_pointer = _group_synapses(
@@ -288,7 +334,11 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
         active_from=active_from, active_until=active_until, array_steps=array_steps,
-        array_end=array_end, direct_synapse=direct_synapse)
+        array_end=array_end, direct_synapse=direct_synapse, input_link=input_link,
+        input_fpga=input_fpga,
+        link_rate=links.bio_rate(links.INPUT_LINK_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
+        fpga_rate=links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
+        link_depth=float(links.LINK_BUFFER_EVENTS))
     synapses = k.Synapses(
         entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
         entry_synapse=entry_synapse,

@@ -10,6 +10,8 @@ import xarray as xr
 
 import bss1lab
 from bss1lab.emulator.engine import Emulation, RunChunk
+from bss1lab.hardware.links import thin_readout
+from bss1lab.hardware.spec import HICANNS_PER_WAFER, MODULE_POWER_W
 
 __all__ = ["to_dataset", "UNITS"]
 
@@ -75,6 +77,20 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
     rate = spike_count / (duration_ms * 1e-3) if duration_ms > 0 else np.full(n, np.nan)
     spike_cell = np.concatenate([c.spike_cell for c in chunks])
     spike_time = np.concatenate([c.spike_time for c in chunks])
+    hicann = (mapped.hicann.astype(np.int16) if mapped.hicann is not None
+              else np.full(n, -1, dtype=np.int16))
+    is_source = np.zeros(n, dtype=bool)
+    for pop in net.populations:
+        is_source[pop.start:pop.stop] = pop.is_source
+    wafer = mapped.wafer
+    readout_dropped = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
+    if not wafer.is_ideal and wafer.readout_limits:
+        # the neurons' spikes leave through their HICANN's readout; recorded input
+        # spikes are known on the host and cost no readout
+        key = np.where(is_source[spike_cell], -1, hicann[spike_cell])
+        keep, readout_dropped = thin_readout(spike_time, key, mapped.speedup)
+        spike_cell, spike_time = spike_cell[keep], spike_time[keep]
+    input_dropped = np.sum([c.input_dropped for c in chunks], axis=0)
 
     ds = xr.Dataset(
         data_vars={
@@ -91,7 +107,12 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
             "spikes_recorded": ("neuron", emulation.spike_recorded),
             "spike_neuron": ("spike", spike_cell),
             "spike_population": ("spike", population[spike_cell]),
+            "hicann": ("neuron", hicann),
         })
+    ds["hicann"].attrs["long_name"] = ("HICANN a neuron sits on, or the input HICANN of "
+                                       "a spike source (-1: none, or ideal)")
+    if not wafer.is_ideal:
+        ds = ds.assign(_hardware_variables(mapped, readout_dropped, input_dropped))
 
     variables = emulation.record_variables
     if variables:
@@ -127,9 +148,35 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
         "synaptic_events_per_second": events / wall if wall > 0 else float("nan"),
         "spikes_emitted": int(spike_count.sum()),
         "spikes_recorded": int(spike_time.size),
+        "readout_spikes_dropped": int(readout_dropped.sum()),
+        "input_spikes_dropped": int(input_dropped.sum()),
+        "wafer_energy_j": float(MODULE_POWER_W * duration_ms * 1e-3 / mapped.speedup),
         "neurons": int(sum(p.size for p in net.populations if not p.is_source)),
         "synapses": net.n_synapses,
     })
     ds.attrs.update(mapped.report)
+    if "configuration_time_s" in mapped.report:
+        ds.attrs["configuration_energy_j"] = MODULE_POWER_W * mapped.report[
+            "configuration_time_s"]
     ds.attrs.update(attrs or {})
     return ds
+
+
+def _hardware_variables(mapped, readout_dropped: np.ndarray,
+                        input_dropped: np.ndarray) -> dict:
+    """The mapping's per-projection and per-HICANN reports as Dataset variables."""
+    labels = np.array(mapped.network.projection_labels, dtype=str)
+    projection = {name: xr.DataArray(values, dims="projection",
+                                     coords={"projection": labels})
+                  for name, values in mapped.projection_report.items()}
+    projection["synapses_lost"] = (projection["synapses_requested"]
+                                   - projection["synapses_realised"])
+    wafer_hicann = np.arange(HICANNS_PER_WAFER, dtype=np.int16)
+    per_hicann = {f"hicann_{name}": xr.DataArray(values, dims="wafer_hicann",
+                                                 coords={"wafer_hicann": wafer_hicann})
+                  for name, values in mapped.hicann_report.items()}
+    per_hicann["hicann_readout_dropped"] = xr.DataArray(readout_dropped, dims="wafer_hicann",
+                                                        coords={"wafer_hicann": wafer_hicann})
+    per_hicann["hicann_input_dropped"] = xr.DataArray(input_dropped, dims="wafer_hicann",
+                                                      coords={"wafer_hicann": wafer_hicann})
+    return {**projection, **per_hicann}

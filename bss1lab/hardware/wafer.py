@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import time
 from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from bss1lab.hardware.spec import SPEEDUP_NOMINAL, SPEEDUP_RANGE
+from bss1lab.hardware import links
+from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.placement import Placement, place
+from bss1lab.hardware.routing import Routing, route, routed_delays
+from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
+                                   HICANNS_PER_WAFER, LEAK_MODES, MODULE_POWER_W,
+                                   NEURON_CAPACITY, RECONFIGURATION_TIME_S,
+                                   SATURATION_RATE_HZ, SPEEDUP_NOMINAL, SPEEDUP_RANGE)
+from bss1lab.hardware.variation import apply_ranges, apply_variation, chip, parameter_ranges
+from bss1lab.hardware.weights import quantize, weight_levels
 from bss1lab.network.model import Network
 from bss1lab.network.realise import RealisedNetwork, realise
 
-__all__ = ["Wafer", "MappedNetwork"]
+__all__ = ["Wafer", "MappedNetwork", "EFFECTS"]
+
+#: The hardware effects, each a switch of ``Wafer``.
+EFFECTS = ("placement_limits", "routing_loss", "parameter_ranges", "variation",
+           "weight_quantization", "weight_distortion", "routed_delays", "input_limits",
+           "readout_limits", "saturation")
 
 
 @dataclass
@@ -21,20 +39,48 @@ class MappedNetwork:
     ----------
     network : RealisedNetwork
         Cells, parameters and synapses as they really are on the (emulated) wafer,
-        in biological units.
+        in biological units (lost synapses removed).
     wafer : Wafer
         The configuration that produced it.
+    hicann : int16 array or None
+        Per cell: its HICANN (neurons) or input HICANN (sources); None when ideal.
+    input_limited : bool
+        Whether the emulator applies the input links' limits.
     report : dict
-        What the mapping changed or lost, for the result's attrs (scalars only).
+        What the mapping changed or lost, for the result's attrs (numbers only).
+    projection_report : dict of str to array
+        Per projection: ``synapses_requested``, ``synapses_realised``,
+        ``weight_quantization_error`` (mean relative error of the 4-bit weights).
+    hicann_report : dict of str to array
+        Per HICANN of the wafer: ``neurons_placed``, ``drivers_needed``,
+        ``drivers_used``.
     """
 
     network: RealisedNetwork
     wafer: "Wafer"
+    hicann: np.ndarray | None = None
+    input_limited: bool = False
     report: dict = field(default_factory=dict)
+    projection_report: dict = field(default_factory=dict)
+    hicann_report: dict = field(default_factory=dict)
+    requested: RealisedNetwork | None = None
+    placement: Placement | None = None
+    routing: Routing | None = None
 
     @property
     def speedup(self) -> float:
         return self.wafer.speedup
+
+    def reprogram(self, trial: int) -> "MappedNetwork":
+        """The same network on the same chip, its floating gates programmed anew:
+        a fresh trial-to-trial deviation (``trial`` seeds it), the fixed pattern kept.
+        """
+        if self.requested is None:
+            raise ValueError("MappedNetwork.reprogram: an ideal mapping has no floating "
+                             "gates to reprogram")
+        return self.wafer._finish(self.requested, self.placement, self.routing,
+                                  trial=trial, started=time.perf_counter(),
+                                  first_report=self.report)
 
 
 @dataclass(frozen=True)
@@ -45,45 +91,126 @@ class Wafer:
     ----------
     speedup : float
         How much faster than biology the circuits run (1e3..1e5, default 1e4).
-    emulate_hardware : bool
-        True (default): the emulated hardware, which has conductance-based synapses
-        only. False: no hardware effect at all, the reference ("software simulation")
-        side of every comparison, which also runs current-based cell types; this is
-        what :meth:`ideal` returns.
-
-    Notes
-    -----
-    The hardware effects (placement, routing loss, variation and calibration, 4-bit
-    weights, delays from routing, off-wafer link limits) plug into :meth:`map`.
+    neuron_size : int
+        Denmems per neuron: 1, 2, 4, 8 (default, as both seed experiments), 16, 32, 64.
+    capacitor : {"big", "small"}
+        Membrane capacitor of the denmems.
+    leak_mode : {"fast", "normal", "slow"}
+    calibrated : bool
+        Calibrated circuits (residual spreads of the reference, failed denmems
+        blacklisted) or uncalibrated (wide fixed-pattern noise).
+    variation : float
+        Scale of the fixed-pattern noise: 0 perfect circuits, 1 as measured.
+    seed : int
+        The wafer seed: one seed is one physical chip with its own fixed pattern.
+    hicanns : sequence of int, optional
+        HICANNs available (default all 384), in order of preference.
+    blacklist : sequence of int
+        HICANNs not to use.
+    out_of_range : {"clip", "error"}
+        What to do with parameters outside what the circuits realise.
+    placement_limits, routing_loss, parameter_ranges, weight_quantization,
+    weight_distortion, routed_delays, input_limits, readout_limits, saturation : bool
+        Switch each hardware effect; ``variation`` (the number) switches the
+        fixed-pattern noise. :meth:`ideal` switches everything off.
     """
 
     speedup: float = SPEEDUP_NOMINAL
+    neuron_size: int = 8
+    capacitor: str = "big"
+    leak_mode: str = "normal"
+    calibrated: bool = True
+    variation: float = 1.0
+    seed: int = 0
+    hicanns: tuple | None = None
+    blacklist: tuple = ()
+    out_of_range: str = "clip"
+    placement_limits: bool = True
+    routing_loss: bool = True
+    parameter_ranges: bool = True
+    weight_quantization: bool = True
+    weight_distortion: bool = True
+    routed_delays: bool = True
+    input_limits: bool = True
+    readout_limits: bool = True
+    saturation: bool = True
     emulate_hardware: bool = True
 
     def __post_init__(self) -> None:
         low, high = SPEEDUP_RANGE
-        if not low <= self.speedup <= high:
-            raise ValueError(f"Wafer: speedup={self.speedup} outside the configurable range "
-                             f"{low:g}..{high:g}")
+        if not (isinstance(self.speedup, (int, float)) and low <= self.speedup <= high):
+            raise ValueError(f"Wafer: speedup={self.speedup!r} outside the configurable "
+                             f"range {low:g}..{high:g}")
+        if self.neuron_size not in NEURON_CAPACITY:
+            raise ValueError(f"Wafer: neuron_size={self.neuron_size!r}; allowed: "
+                             f"{sorted(NEURON_CAPACITY)} denmems")
+        if self.capacitor not in CALIBRATED_SPREAD:
+            raise ValueError(f"Wafer: capacitor={self.capacitor!r}; allowed: "
+                             f"{sorted(CALIBRATED_SPREAD)}")
+        if self.leak_mode not in LEAK_MODES:
+            raise ValueError(f"Wafer: leak_mode={self.leak_mode!r}; allowed: "
+                             f"{sorted(LEAK_MODES)}")
+        if self.out_of_range not in ("clip", "error"):
+            raise ValueError(f"Wafer: out_of_range={self.out_of_range!r}; allowed: "
+                             "'clip', 'error'")
+        if not (isinstance(self.variation, (int, float)) and 0 <= self.variation <= 10):
+            raise ValueError(f"Wafer: variation={self.variation!r} must be a number in "
+                             "0..10 (0: perfect circuits, 1: as measured)")
+        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"Wafer: seed={self.seed!r} must be an int >= 0")
+        for name in ("hicanns", "blacklist"):
+            chips = getattr(self, name)
+            if chips is None:
+                continue
+            chips = tuple(int(c) for c in chips)
+            object.__setattr__(self, name, chips)
+            bad = [c for c in chips if not 0 <= c < HICANNS_PER_WAFER]
+            if bad:
+                raise ValueError(f"Wafer: {name} has HICANNs {bad[:5]} outside "
+                                 f"0..{HICANNS_PER_WAFER - 1}")
+        if self.is_ideal and self.parameter_ranges:
+            pass  # ideal() switches everything off; a hand-made mix is allowed
 
     @classmethod
     def ideal(cls, speedup: float = SPEEDUP_NOMINAL) -> "Wafer":
-        """The same pipeline with every hardware effect off: the reference simulation."""
-        return cls(speedup=speedup, emulate_hardware=False)
-
-    def describe(self) -> str:
-        """One line saying what this wafer is, for result attrs."""
-        if self.is_ideal:
-            return f"ideal reference (no hardware effects), speed-up {self.speedup:g}"
-        return f"BrainScaleS-1 (emulated), speed-up {self.speedup:g}"
+        """The same pipeline with every hardware effect off: the reference simulation,
+        which also runs current-based cell types."""
+        return cls(speedup=speedup, variation=0.0, emulate_hardware=False,
+                   **{effect: False for effect in EFFECTS if effect != "variation"})
 
     @property
     def is_ideal(self) -> bool:
         """True when no hardware effect is on."""
         return not self.emulate_hardware
 
-    def map(self, network: Network, seed: int | np.random.SeedSequence | None = None
-            ) -> MappedNetwork:
+    def effects_on(self) -> list[str]:
+        """The hardware effects that are switched on."""
+        on = [e for e in EFFECTS if e != "variation" and getattr(self, e)]
+        if self.variation > 0:
+            on.append("variation")
+        return [] if self.is_ideal else sorted(on)
+
+    def with_effects(self, **switches: bool) -> "Wafer":
+        """A copy with some effects switched, e.g. ``wafer.with_effects(routing_loss=False)``."""
+        unknown = sorted(set(switches) - set(EFFECTS))
+        if unknown:
+            raise ValueError(f"Wafer.with_effects: unknown effect(s) {unknown}; effects: "
+                             f"{EFFECTS}")
+        return dataclasses.replace(self, **switches)
+
+    def describe(self) -> str:
+        """One line saying what this wafer is, for result attrs."""
+        if self.is_ideal:
+            return f"ideal reference (no hardware effects), speed-up {self.speedup:g}"
+        return (f"BrainScaleS-1 (emulated), wafer seed {self.seed}, speed-up "
+                f"{self.speedup:g}, {self.neuron_size}-denmem neurons, {self.capacitor} "
+                f"capacitor, {'calibrated' if self.calibrated else 'uncalibrated'}, "
+                f"variation x{self.variation:g}, effects: {', '.join(self.effects_on())}")
+
+    # --- mapping --------------------------------------------------------------------
+
+    def map(self, network: Network, seed: int | np.random.SeedSequence | None = None, *,
+            isolate: Mapping[str, Sequence[int]] | None = None) -> MappedNetwork:
         """Realise ``network`` and map it onto this wafer.
 
         Parameters
@@ -91,13 +218,18 @@ class Wafer:
         network : Network
         seed : int or SeedSequence, optional
             Seed of the network's random draws (connectivity, parameter
-            distributions).
+            distributions); the wafer's own randomness comes from ``Wafer.seed``.
+        isolate : mapping of population label to local indices, optional
+            Neurons that get a HICANN each, e.g. to record them at the full readout
+            rate (the seed experiment records 30 neurons that way).
 
         Raises
         ------
         ValueError
-            When a population's cell type is current-based and the wafer is not ideal.
+            When a population is current-based and the wafer is not ideal, or when the
+            network does not fit.
         """
+        started = time.perf_counter()
         if not self.is_ideal:
             for population in network.populations:
                 cell = population.cell_type
@@ -109,6 +241,126 @@ class Wafer:
                         "EIF_cond_exp_isfa_ista). Convert the weights to conductances, or "
                         "run it on Wafer.ideal().")
         realised = realise(network, seed)
-        report = {"synapses_requested": realised.n_synapses,
-                  "synapses_realised": realised.n_synapses}
-        return MappedNetwork(realised, self, report)
+        if self.is_ideal:
+            report = {"synapses_requested": realised.n_synapses,
+                      "synapses_realised": realised.n_synapses, "synapses_lost": 0}
+            return MappedNetwork(realised, self, report=report)
+
+        isolated = np.empty(0, dtype=np.int64)
+        if isolate:
+            isolated = np.concatenate([
+                realised.population(label).start + np.asarray(list(indices), dtype=np.int64)
+                for label, indices in isolate.items()])
+        available = np.array([h for h in (self.hicanns if self.hicanns is not None
+                                          else range(HICANNS_PER_WAFER))
+                              if h not in set(self.blacklist)], dtype=np.int64)
+        the_chip = chip(int(self.seed))
+        failed = the_chip.failed if self.calibrated else np.zeros_like(the_chip.failed)
+        if not self.placement_limits:
+            failed = np.zeros_like(failed)
+        placement = place(realised, available, failed, self.neuron_size, isolated)
+        routing = route(realised, placement.hicann, placement.first_denmem,
+                        self.neuron_size, limit_drivers=self.routing_loss,
+                        seed=int(self.seed))
+        return self._finish(realised, placement, routing, trial=None, started=started)
+
+    def _finish(self, requested: RealisedNetwork, placement: Placement, routing: Routing,
+                trial: int | None, started: float, first_report: dict | None = None
+                ) -> MappedNetwork:
+        """Everything after placement and routing: parameters, weights, delays, report."""
+        network = copy.deepcopy(requested)
+        the_chip = chip(int(self.seed))
+        n_requested = requested.n_synapses
+        keep = routing.realised
+        projection_of = np.searchsorted(requested.projection_offsets,
+                                        np.arange(n_requested), side="right") - 1
+        requested_per_projection = np.diff(requested.projection_offsets)
+        realised_per_projection = np.bincount(projection_of[keep],
+                                              minlength=len(requested.projection_labels))
+
+        clipped: dict[str, int] = {}
+        if self.parameter_ranges:
+            clipped = apply_ranges(network.populations,
+                                   parameter_ranges(self.capacitor, self.leak_mode,
+                                                    self.speedup), self.out_of_range)
+        shared = {"v_reset_shared_blocks": 0}
+        if self.variation > 0:
+            shared = apply_variation(network.populations, placement.hicann,
+                                     placement.first_denmem, the_chip, self.capacitor,
+                                     self.neuron_size, self.variation, self.calibrated,
+                                     trial)
+
+        weight = requested.weight.astype(np.float64)
+        quantization_error = np.zeros(len(requested.projection_labels))
+        if self.weight_quantization:
+            quantized, _ = quantize(weight, routing.row_group,
+                                    weight_levels(self.calibrated))
+            relative = np.divide(np.abs(quantized - weight), np.abs(weight),
+                                 out=np.zeros_like(weight), where=weight != 0)
+            sums = np.bincount(projection_of, weights=relative,
+                               minlength=len(requested.projection_labels)).astype(float)
+            quantization_error = np.divide(sums, requested_per_projection,
+                                           out=np.zeros(sums.size),
+                                           where=requested_per_projection > 0)
+            weight = quantized
+        if self.weight_distortion and self.variation > 0:
+            spread = CALIBRATED_SPREAD[self.capacitor]["weights"] * self.variation
+            rng = np.random.default_rng([the_chip.weight_deviation_seed, 7])
+            weight = np.maximum(weight * (1.0 + spread * rng.standard_normal(weight.size)),
+                                0.0) * np.sign(requested.weight)
+        delay = requested.delay.astype(np.float64)
+        if self.routed_delays:
+            rng = np.random.default_rng([the_chip.weight_deviation_seed, 11])
+            delay = routed_delays(wafer_geometry(), placement.hicann[requested.pre],
+                                  placement.hicann[requested.post], rng)
+
+        network.pre = requested.pre[keep]
+        network.post = requested.post[keep]
+        network.weight = weight[keep].astype(np.float32)
+        network.delay = delay[keep].astype(np.float32)
+        network.receptor = requested.receptor[keep]
+        network.projection_offsets = np.concatenate(
+            [[0], np.cumsum(realised_per_projection)]).astype(np.int64)
+
+        neurons = [p for p in network.populations if not p.is_source]
+        n_neurons = sum(p.size for p in neurons)
+        reset_above = sum(int((p.parameters["v_reset"] >= p.parameters["v_thresh"]).sum())
+                          for p in neurons)
+        lost = n_requested - int(keep.sum())
+        report = {
+            "synapses_requested": n_requested,
+            "synapses_realised": int(keep.sum()),
+            "synapses_lost": lost,
+            "synapse_loss_fraction": lost / n_requested if n_requested else 0.0,
+            "weight_quantization_error": float(
+                np.sum(quantization_error * requested_per_projection) / max(n_requested, 1)),
+            "parameters_clipped": int(sum(clipped.values())),
+            **{f"clipped_{name}": count for name, count in clipped.items()},
+            "v_reset_shared_blocks": shared["v_reset_shared_blocks"],
+            "neurons_reset_at_or_above_threshold": reset_above,
+            "hicanns_used": placement.hicanns_used,
+            "neurons_placed": n_neurons,
+            "synapse_drivers_used": int(routing.drivers_used.sum()),
+            "synapse_drivers_needed": int(routing.drivers_needed.sum()),
+            "wafer_seed": int(self.seed),
+            "trial": -1 if trial is None else int(trial),
+            "configuration_time_s": (CONFIGURATION_TIME_S if first_report is None
+                                     else RECONFIGURATION_TIME_S),
+            "mapping_time_s": time.perf_counter() - started,
+            "module_power_w": MODULE_POWER_W,
+        }
+        hicann_report = {
+            "neurons_placed": np.bincount(placement.hicann[np.concatenate(
+                [np.arange(p.start, p.stop) for p in neurons] or [np.empty(0, int)])]
+                .astype(np.int64), minlength=HICANNS_PER_WAFER),
+            "drivers_needed": routing.drivers_needed, "drivers_used": routing.drivers_used,
+        }
+        projection_report = {"synapses_requested": requested_per_projection,
+                             "synapses_realised": realised_per_projection,
+                             "weight_quantization_error": quantization_error}
+        mapped = MappedNetwork(network, self, hicann=placement.hicann,
+                               input_limited=self.input_limits, report=report,
+                               projection_report=projection_report,
+                               hicann_report=hicann_report, requested=requested,
+                               placement=placement, routing=routing)
+        return mapped

@@ -1,0 +1,132 @@
+"""Placement: which HICANN and which denmems each neuron gets, and which HICANN's
+link each external spike source uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bss1lab.hardware.spec import HICANNS_PER_WAFER, NEURON_CAPACITY
+from bss1lab.network.realise import RealisedNetwork
+
+__all__ = ["Placement", "place"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where every cell sits.
+
+    Attributes
+    ----------
+    hicann : int16 array
+        Per cell: the HICANN a neuron sits on, or the HICANN whose link a spike
+        source enters through (-1 for a source without synapses).
+    first_denmem : int16 array
+        Per neuron: its first denmem on the HICANN (it occupies ``neuron_size``); -1
+        for spike sources.
+    hicanns_used : int
+        HICANNs with at least one neuron.
+    """
+
+    hicann: np.ndarray
+    first_denmem: np.ndarray
+    hicanns_used: int
+
+
+def usable_slots(failed_denmems: np.ndarray, neuron_size: int) -> list[np.ndarray]:
+    """Per HICANN, the neuron slots (first denmems) whose denmems all passed calibration,
+    at most the HICANN's capacity for this neuron size."""
+    capacity = NEURON_CAPACITY[neuron_size][0]
+    per_slot = failed_denmems.reshape(failed_denmems.shape[0], -1, neuron_size).any(axis=2)
+    return [np.flatnonzero(~bad)[:capacity] * neuron_size for bad in per_slot]
+
+
+def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.ndarray,
+          neuron_size: int, isolated: np.ndarray) -> Placement:
+    """Place the neurons population by population onto the ``available`` HICANNs.
+
+    Each population starts on a HICANN of its own and fills it before the next; cells
+    in ``isolated`` (global indices) first get a HICANN each, alone. A spike source
+    enters through the link of the HICANN holding most of its targets.
+
+    Parameters
+    ----------
+    network : RealisedNetwork
+    available : int array
+        HICANNs to use, in order of preference.
+    failed_denmems : bool array (HICANNs on the wafer x 512)
+        Denmems blacklisted after calibration: no neuron may use them.
+    neuron_size : int
+        Denmems per neuron.
+    isolated : int array
+        Neurons that get a HICANN to themselves.
+
+    Raises
+    ------
+    ValueError
+        When the neurons do not fit, saying what they need and what the wafer has.
+    """
+    n = network.n_cells
+    hicann = np.full(n, -1, dtype=np.int16)
+    first_denmem = np.full(n, -1, dtype=np.int16)
+    slots = usable_slots(failed_denmems, neuron_size)
+    queue = list(available)
+    needed = len(isolated) + sum(
+        -(-(p.size - np.isin(np.arange(p.start, p.stop), isolated).sum())
+          // NEURON_CAPACITY[neuron_size][0])
+        for p in network.populations if not p.is_source)
+
+    def next_hicann() -> int:
+        while queue:
+            candidate = queue.pop(0)
+            if len(slots[candidate]):
+                return candidate
+        n_neurons = sum(p.size for p in network.populations if not p.is_source)
+        raise ValueError(
+            f"Wafer.map: the network does not fit: {n_neurons} neurons of "
+            f"{neuron_size} denmems ({NEURON_CAPACITY[neuron_size][0]} per HICANN, "
+            f"populations kept together, {len(isolated)} isolated) need about {needed} "
+            f"HICANNs; the wafer has {len(available)} available, some of whose "
+            "denmems failed calibration. Use smaller neurons, fewer isolated neurons, "
+            "or downscale the network.")
+
+    isolated_set = set(int(c) for c in isolated)
+    for cell in isolated:
+        chip = next_hicann()
+        hicann[cell] = chip
+        first_denmem[cell] = slots[chip][0]
+    used = len(isolated)
+    for population in network.populations:
+        if population.is_source:
+            continue
+        cells = [c for c in range(population.start, population.stop)
+                 if c not in isolated_set]
+        position = 0
+        while position < len(cells):
+            chip = next_hicann()
+            used += 1
+            take = cells[position:position + len(slots[chip])]
+            hicann[take] = chip
+            first_denmem[take] = slots[chip][:len(take)]
+            position += len(take)
+    _place_sources(network, hicann)
+    return Placement(hicann, first_denmem, used)
+
+
+def _place_sources(network: RealisedNetwork, hicann: np.ndarray) -> None:
+    """A spike source enters through the HICANN that holds most of its targets."""
+    sources = np.concatenate([np.arange(p.start, p.stop) for p in network.populations
+                              if p.is_source] or [np.empty(0, dtype=np.int64)])
+    if not sources.size:
+        return
+    from_source = np.isin(network.pre, sources)
+    pre = network.pre[from_source].astype(np.int64)
+    target = hicann[network.post[from_source]].astype(np.int64)
+    pairs, counts = np.unique(pre * HICANNS_PER_WAFER + target, return_counts=True)
+    source_of_pair, hicann_of_pair = np.divmod(pairs, HICANNS_PER_WAFER)
+    # per source, the target HICANN with the most synapses (first on ties)
+    order = np.lexsort((-counts, source_of_pair))
+    first = np.unique(source_of_pair[order], return_index=True)[1]
+    hicann[source_of_pair[order][first]] = hicann_of_pair[order][first]
+    # a source without synapses stays at -1: it is not sent into the wafer at all

@@ -1,0 +1,50 @@
+"""4-bit synaptic weights: one scale per synapse row, 16 levels per synapse, and the
+analog spread on top."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bss1lab.hardware.spec import WEIGHT_CURVE, WEIGHT_LEVELS
+
+__all__ = ["weight_levels", "quantize"]
+
+
+def weight_levels(calibrated: bool) -> np.ndarray:
+    """Conductance of digital weights 0..15 as a fraction of weight 15's.
+
+    Calibrated, the levels are linear; uncalibrated they follow the measured curve
+    g(w) = c0 + c1 w + c2 w^2 (weight 0 switches the synapse off)."""
+    w = np.arange(WEIGHT_LEVELS, dtype=np.float64)
+    if calibrated:
+        return w / w[-1]
+    c0, c1, c2 = WEIGHT_CURVE
+    curve = c0 + c1 * w + c2 * w ** 2
+    curve[0] = 0.0
+    return curve / curve[-1]
+
+
+def quantize(weight: np.ndarray, row_group: np.ndarray, levels: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Round each weight to the nearest level of its row's scale.
+
+    The scale (gmax) of a row group is its largest weight, so that weight is exact.
+
+    Returns
+    -------
+    quantized : float64 array
+        The weights the synapses get, same units as ``weight``.
+    digital : int8 array
+        The 4-bit value of each synapse.
+    """
+    magnitude = np.abs(weight.astype(np.float64))
+    groups, group_of = np.unique(row_group, return_inverse=True)
+    gmax = np.zeros(groups.size)
+    np.maximum.at(gmax, group_of, magnitude)
+    scale = gmax[group_of]
+    fraction = np.divide(magnitude, scale, out=np.zeros_like(magnitude), where=scale > 0)
+    # nearest level: levels are increasing, so compare with the midpoints
+    midpoints = 0.5 * (levels[1:] + levels[:-1])
+    digital = np.searchsorted(midpoints, fraction).astype(np.int8)
+    quantized = np.sign(weight) * levels[digital] * scale
+    return quantized, digital
