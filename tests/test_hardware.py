@@ -1,0 +1,270 @@
+"""The hardware layer: each effect alone, the chip's seed, calibration spreads, the
+wafer's capacity and exact drop counts at the links."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from bss1lab.emulator import Emulation
+from bss1lab.experiments import run
+from bss1lab.hardware import EFFECTS, Wafer
+from bss1lab.hardware.spec import (CALIBRATED_SPREAD, DELAY_OFFSET_MS, DELAY_PER_HOP_MS,
+                                   LINK_BUFFER_EVENTS, NEURON_CAPACITY)
+from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.network import (AllToAllConnector, FixedNumberPreConnector, IF_cond_exp,
+                             IF_curr_exp, Network, OneToOneConnector, Population, Projection,
+                             RandomDistribution, SpikeSourceArray, SpikeSourcePoisson,
+                             StaticSynapse)
+from bss1lab.network.brunel import HARDWARE_CELL_PARAMETERS
+
+NO_EFFECTS = {effect: False for effect in EFFECTS if effect != "variation"}
+
+
+def only(effect: str | None, **config) -> Wafer:
+    """An emulated wafer with just ``effect`` on (None: nothing on)."""
+    switches = dict(NO_EFFECTS)
+    variation = 0.0
+    if effect == "variation":
+        variation = 1.0
+    elif effect is not None:
+        switches[effect] = True
+    return Wafer(variation=variation, **switches, **config)
+
+
+@pytest.fixture(autouse=True)
+def quiet_clipping():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+def test_all_effects_off_equals_the_ideal_reference(small_network):
+    ideal = run(small_network, 200.0, wafer=Wafer.ideal(), seed=5)
+    nothing_on = run(small_network, 200.0, wafer=only(None), seed=5)
+    np.testing.assert_array_equal(ideal.spike_time, nothing_on.spike_time)
+    np.testing.assert_array_equal(ideal.spike_neuron, nothing_on.spike_neuron)
+    assert nothing_on.attrs["synapses_lost"] == 0
+    assert (nothing_on.hicann.values[:200] >= 0).all()  # placed all the same
+
+
+def mapped_with(effect, network, **config):
+    return only(effect, **config).map(network, seed=3)
+
+
+def assert_same(a, b, *names):
+    for name in names:
+        np.testing.assert_array_equal(getattr(a.network, name), getattr(b.network, name))
+
+
+def parameters(mapped, label, name):
+    return mapped.network.population(label).parameters[name]
+
+
+def test_variation_alone_changes_only_parameters(small_network):
+    base, varied = mapped_with(None, small_network), mapped_with("variation", small_network)
+    assert_same(base, varied, "pre", "post", "weight", "delay")
+    for name in ("v_thresh", "v_rest", "tau_m", "tau_syn_E", "e_rev_E"):
+        assert not np.array_equal(parameters(base, "E", name), parameters(varied, "E", name))
+    # no published spread for these: untouched
+    np.testing.assert_array_equal(parameters(base, "E", "cm"), parameters(varied, "E", "cm"))
+
+
+def test_quantization_alone_rounds_weights_to_16_levels_per_row(small_network):
+    net = Network(*small_network.populations[:2], Projection(
+        small_network.populations[0], small_network.populations[1],
+        FixedNumberPreConnector(40), StaticSynapse(RandomDistribution("uniform", 0.001,
+                                                                      0.004), 1.0)))
+    base, rounded = mapped_with(None, net), mapped_with("weight_quantization", net)
+    assert_same(base, rounded, "pre", "post", "delay")
+    assert not np.array_equal(base.network.weight, rounded.network.weight)
+    groups = rounded.routing.row_group
+    for group in np.unique(groups)[:20]:
+        levels = np.unique(rounded.network.weight[groups == group])
+        assert levels.size <= 16
+        top = levels.max()  # the row's largest weight is exact; the rest are k/15 of it
+        np.testing.assert_allclose(levels / top * 15, np.round(levels / top * 15),
+                                   atol=1e-4)
+    error = rounded.projection_report["weight_quantization_error"][0]
+    # uniform on [1/4, 1] of the scale, rounded to steps of 1/15: mean |error| of a
+    # weight w is about (1/60) / w, between 1.7 % and 6.7 %
+    assert 0.015 < error < 0.05
+    assert parameters(base, "E", "tau_m").tolist() == parameters(rounded, "E", "tau_m").tolist()
+
+
+def test_routed_delays_alone_follow_the_hops(small_network):
+    base, routed = mapped_with(None, small_network), mapped_with("routed_delays", small_network)
+    assert_same(base, routed, "pre", "post", "weight")
+    hicann = routed.hicann
+    hops = wafer_geometry().hops(hicann[routed.network.pre], hicann[routed.network.post])
+    residual = routed.network.delay - (DELAY_OFFSET_MS + DELAY_PER_HOP_MS * hops)
+    assert abs(residual.mean()) < 0.01 and residual.std() == pytest.approx(0.1, rel=0.05)
+
+
+def test_parameter_ranges_alone_clip_and_count(small_network):
+    cell = IF_cond_exp(tau_refrac=0.1, tau_syn_E=40.0)  # below 0.15 ms, above 15 ms
+    net = Network(Population(30, cell, label="c"))
+    mapped = mapped_with("parameter_ranges", net)
+    assert mapped.report["clipped_tau_refrac"] == 30 and mapped.report["clipped_tau_syn_E"] == 30
+    assert parameters(mapped, "c", "tau_refrac").min() == pytest.approx(0.15)
+    with pytest.raises(ValueError, match="tau_syn_E has 30 values outside the 1.3..15 ms"):
+        only("parameter_ranges", out_of_range="error").map(net)
+    # at 10x the speed-up, biology allows 10x longer time constants
+    fast = only("parameter_ranges", speedup=1e5).map(net)
+    assert "clipped_tau_syn_E" not in fast.report
+
+
+def dense_network(n=2000, k=400):
+    """Dense enough to overrun the synapse drivers of 8-denmem neurons."""
+    cell = IF_cond_exp(**HARDWARE_CELL_PARAMETERS)
+    neurons = Population(n, cell, label="N")
+    return Network(neurons, Projection(neurons, neurons, FixedNumberPreConnector(k),
+                                       StaticSynapse(0.001, 1.0)))
+
+
+def test_routing_loss_alone_drops_synapses_from_the_driver_budget():
+    net = dense_network()
+    base, lossy = mapped_with(None, net), mapped_with("routing_loss", net)
+    report = lossy.report
+    assert report["synapse_drivers_needed"] > report["synapse_drivers_used"]
+    assert 0 < report["synapses_lost"] < report["synapses_requested"]
+    assert report["synapses_realised"] == lossy.network.n_synapses
+    assert base.report["synapses_lost"] == 0
+    # lost synapses are removed, the others untouched
+    kept = lossy.routing.realised
+    np.testing.assert_array_equal(lossy.network.pre, base.network.pre[kept])
+    np.testing.assert_array_equal(lossy.network.weight, base.network.weight[kept])
+    # no HICANN uses more drivers than it has
+    assert lossy.hicann_report["drivers_used"].max() <= 224
+    # smaller neurons have fewer synapses per half row: more loss
+    small = only("routing_loss", neuron_size=4).map(net, seed=3)
+    assert small.report["synapse_loss_fraction"] > report["synapse_loss_fraction"]
+
+
+def test_the_wafer_seed_is_the_chip(small_network):
+    wafer = only("variation")
+    again = wafer.map(small_network, seed=3)
+    first = wafer.map(small_network, seed=3)
+    other = Wafer(variation=1.0, seed=9, **NO_EFFECTS).map(small_network, seed=3)
+    for name in ("v_thresh", "tau_m"):
+        np.testing.assert_array_equal(parameters(first, "E", name),
+                                      parameters(again, "E", name))
+        assert not np.array_equal(parameters(first, "E", name),
+                                  parameters(other, "E", name))
+
+
+@pytest.mark.parametrize("capacitor", ["big", "small"])
+def test_spread_after_calibration_matches_the_residuals(capacitor):
+    n = 4000
+    cell = IF_cond_exp(v_thresh=-50.0, v_rest=-65.0, tau_m=10.0, tau_syn_E=3.0)
+    mode = {"big": "normal", "small": "slow"}[capacitor]
+    mapped = only("variation", capacitor=capacitor, leak_mode=mode).map(
+        Network(Population(n, cell, label="p")))
+    spread = CALIBRATED_SPREAD[capacitor]
+    for name, centre in (("v_thresh", -50.0), ("v_rest", -65.0)):
+        values = parameters(mapped, "p", name)
+        # the standard deviation of n normal draws is known to sigma / sqrt(2 n)
+        assert values.std() == pytest.approx(spread[name], abs=4 * spread[name] / np.sqrt(2 * n))
+        assert values.mean() == pytest.approx(centre, abs=4 * spread[name] / np.sqrt(n))
+    if spread["tau_m"] < 0.3 * 10.0:
+        # relative spread; (the microcircuit's 8 ms of 10 ms is cut at the positive
+        # floor of the circuits, so its standard deviation comes out smaller)
+        tau = parameters(mapped, "p", "tau_m")
+        assert tau.std() == pytest.approx(spread["tau_m"], rel=4 / np.sqrt(2 * n))
+    # uncalibrated: much wider
+    raw = only("variation", capacitor=capacitor, leak_mode=mode, calibrated=False).map(
+        Network(Population(n, cell, label="p")))
+    assert parameters(raw, "p", "v_thresh").std() > 3 * spread["v_thresh"]
+
+
+def test_reprogramming_keeps_the_fixed_pattern(small_network):
+    mapped = only("variation").map(small_network, seed=3)
+    once, twice = mapped.reprogram(1), mapped.reprogram(2)
+    a, b = parameters(once, "E", "v_thresh"), parameters(twice, "E", "v_thresh")
+    fixed = parameters(mapped, "E", "v_thresh")
+    assert not np.array_equal(a, b)
+    # trial-to-trial spread is a tenth of the calibrated one: the chip's pattern stays
+    assert np.corrcoef(a, fixed)[0, 1] > 0.98
+    assert np.std(a - b) == pytest.approx(np.sqrt(2) * 0.1 * CALIBRATED_SPREAD["big"]["v_thresh"],
+                                          rel=0.25)
+    assert once.report["configuration_time_s"] < mapped.report["configuration_time_s"]
+
+
+def test_a_network_too_large_for_the_wafer_raises():
+    cell = IF_cond_exp()
+    too_many = 384 * NEURON_CAPACITY[8][0] + 1
+    with pytest.raises(ValueError, match=f"{too_many} neurons of 8 denmems .* need about"):
+        Wafer().map(Network(Population(too_many, cell, label="huge")))
+    with pytest.raises(ValueError, match="the wafer has 2 available"):
+        Wafer(hicanns=(0, 1)).map(Network(Population(200, cell, label="p")))
+
+
+def test_isolated_neurons_get_a_hicann_each():
+    cell = IF_cond_exp()
+    mapped = Wafer().map(Network(Population(100, cell, label="p")), isolate={"p": range(5)})
+    hicann = mapped.hicann[:100]
+    assert len(set(hicann[:5])) == 5 and not set(hicann[:5]) & set(hicann[5:])
+    assert mapped.report["hicanns_used"] == 5 + 2
+
+
+def test_readout_drops_are_exact_for_bursts():
+    # 59 neurons of one HICANN fire together every 100 ms: the readout buffer passes
+    # LINK_BUFFER_EVENTS of each burst (it refills 250 places in 100 ms, more than it
+    # holds) and drops the rest
+    neurons = Population(59, IF_cond_exp(**HARDWARE_CELL_PARAMETERS), label="N")
+    kick = Population(1, SpikeSourceArray(np.arange(10.0, 1000.0, 100.0)), label="kick")
+    net = Network(neurons, kick, Projection(kick, neurons, AllToAllConnector(),
+                                            StaticSynapse(0.12, 1.0)))
+    ds = run(net, 1000.0, wafer=only("readout_limits"))
+    assert (ds.spike_count.values[:59] == 10).all()  # each neuron fires once a burst
+    assert ds.attrs["readout_spikes_dropped"] == 10 * (59 - LINK_BUFFER_EVENTS)
+    assert ds.sizes["spike"] == 10 * LINK_BUFFER_EVENTS
+    assert int(ds.hicann_readout_dropped.sum()) == ds.attrs["readout_spikes_dropped"]
+
+
+def test_input_drops_are_exact_for_bursts():
+    # 100 sources fire together every 100 ms into one neuron's HICANN
+    neuron = Population(1, IF_cond_exp(**HARDWARE_CELL_PARAMETERS), label="N")
+    sources = Population(100, SpikeSourceArray(np.arange(10.0, 1000.0, 100.0)), label="in")
+    net = Network(neuron, sources, Projection(sources, neuron, AllToAllConnector(),
+                                              StaticSynapse(1e-5, 1.0)))
+    ds = run(net, 1000.0, wafer=only("input_limits"), record_spikes="all")
+    assert ds.attrs["input_spikes_dropped"] == 10 * (100 - LINK_BUFFER_EVENTS)
+    assert int(ds.spike_count.values[1:].sum()) == 10 * LINK_BUFFER_EVENTS
+    # and a Poisson drive far above the link's 1.78 kHz loses its excess
+    poisson = Population(20, SpikeSourcePoisson(rate=500.0), label="p")
+    busy = Network(neuron, poisson, Projection(poisson, neuron, AllToAllConnector(),
+                                                StaticSynapse(1e-5, 1.0)))
+    ds = run(busy, 2000.0, wafer=only("input_limits"), record_spikes="all")
+    passed = ds.spike_count.values[1:].sum() / 2.0
+    assert passed == pytest.approx(1780.0, rel=0.02)
+
+
+def test_saturation_alone_lowers_the_response_to_strong_input():
+    cell = IF_cond_exp(**HARDWARE_CELL_PARAMETERS)
+    neurons = Population(50, cell, label="N")
+    drive = Population(50, SpikeSourcePoisson(rate=200.0), label="d")
+    net = Network(neurons, drive, Projection(drive, neurons, FixedNumberPreConnector(20),
+                                             StaticSynapse(0.002, 1.0)))
+    plain = run(net, 1000.0, wafer=only(None), seed=1)
+    saturating = run(net, 1000.0, wafer=only("saturation"), seed=1)
+    assert saturating.rate[:50].mean() < 0.9 * plain.rate[:50].mean()
+    np.testing.assert_array_equal(plain.spike_count[50:], saturating.spike_count[50:])
+
+
+def test_current_based_cells_cannot_be_mapped():
+    with pytest.raises(ValueError, match="current-based"):
+        Wafer().map(Network(Population(3, IF_curr_exp(), label="c")))
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"neuron_size": 3}, "neuron_size=3; allowed"),
+    ({"capacitor": "huge"}, "capacitor='huge'"),
+    ({"speedup": 10.0}, "speedup=10.0 outside"),
+    ({"variation": -1.0}, "variation=-1.0"),
+    ({"blacklist": (400,)}, "outside 0..383"),
+    ({"leak_mode": "slow"}, "no calibrated tau_m range"),
+])
+def test_bad_wafer_configurations_raise(config, message):
+    with pytest.raises(ValueError, match=message):
+        Wafer(**config).map(Network(Population(2, IF_cond_exp(), label="p")))
