@@ -56,14 +56,16 @@ class Routing:
     realised : bool array
         Per synapse of the network: True when the wafer realises it.
     row_group : int64 array
-        Per synapse: the (target HICANN, bus, address group, receptor) it sits in;
-        synapses of one group share their rows, and so their weight scale.
+        Per synapse: the index of its (target HICANN, bus, address group, receptor);
+        the synapses of one group share their rows, and so their weight scale.
+    n_row_groups : int
     drivers_needed, drivers_used : int arrays (HICANNs on the wafer)
         Synapse drivers each HICANN would need for all its synapses, and got.
     """
 
     realised: np.ndarray
     row_group: np.ndarray
+    n_row_groups: int
     drivers_needed: np.ndarray
     drivers_used: np.ndarray
 
@@ -79,13 +81,23 @@ def _bus_and_address(network: RealisedNetwork, hicann: np.ndarray,
     order_key = np.where(is_source, HICANNS_PER_WAFER + hicann.astype(np.int64),
                          hicann.astype(np.int64))
     order = np.lexsort((np.arange(n), first_denmem, order_key))
-    keys = order_key[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     index = np.empty(n, dtype=np.int64)
-    index[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    index[order] = _rank_in_runs(order_key[order])
     channel, address = np.divmod(index, SOURCES_PER_L1_BUS)
     bus = order_key * _BUSES_PER_HICANN + channel
     return bus, address
+
+
+def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values in ``sorted_keys`` starts."""
+    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+
+
+def _rank_in_runs(sorted_keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of ``sorted_keys``."""
+    starts = _run_starts(sorted_keys)
+    lengths = np.diff(np.r_[starts, sorted_keys.size])
+    return np.arange(sorted_keys.size) - np.repeat(starts, lengths)
 
 
 def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray,
@@ -103,44 +115,44 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
     seed : int
         The wafer seed: decides the switch class each bus arrives on.
     """
-    if network.n_synapses == 0:
+    n_synapses = network.n_synapses
+    if n_synapses == 0:
         none = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
-        return Routing(np.ones(0, dtype=bool), np.zeros(0, dtype=np.int64), none, none)
+        return Routing(np.ones(0, dtype=bool), np.zeros(0, dtype=np.int64), 0, none, none)
     bus, address = _bus_and_address(network, hicann, first_denmem)
+    n_buses = int(bus.max()) + 1
     pre = network.pre.astype(np.int64)
     post = network.post.astype(np.int64)
-    target_hicann = hicann[post].astype(np.int64)
-    group_of_address = address[pre] // SOURCES_PER_HALF_ROW
-    row_group = ((target_hicann * (bus.max() + 1) + bus[pre]) * 4
-                 + group_of_address) * 2 + network.receptor.astype(np.int64)
+    # (target HICANN, bus, address group, receptor, target neuron), most significant first
+    group_key = ((hicann[post].astype(np.int64) * n_buses + bus[pre]) * 4
+                 + address[pre] // SOURCES_PER_HALF_ROW) * 2 + network.receptor
+    order = np.argsort(group_key * network.n_cells + post)
+    sorted_pair = (group_key * network.n_cells + post)[order]
+    rank = np.empty(n_synapses, dtype=np.int64)
+    rank[order] = _rank_in_runs(sorted_pair)
+
+    # runs of one (group, neuron): how many synapses; runs of one group: the rows
+    pair_start = _run_starts(sorted_pair)
+    pair_count = np.diff(np.r_[pair_start, n_synapses])
+    pair_group_key = sorted_pair[pair_start] // network.n_cells
+    group_start = _run_starts(pair_group_key)
+    group_of_pair = np.cumsum(np.r_[True, pair_group_key[1:] != pair_group_key[:-1]]) - 1
     per_half_row = max(1, neuron_size // 4)
-
-    # synapses per (row group, target neuron), and each synapse's rank within them
-    pair = row_group * network.n_cells + post
-    order = np.argsort(pair, kind="stable")
-    sorted_pair = pair[order]
-    starts = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]])
-    counts = np.diff(np.r_[starts, pair.size])
-    rank = np.empty(pair.size, dtype=np.int64)
-    rank[order] = np.arange(pair.size) - np.repeat(starts, counts)
-    pair_group = row_group[order][starts]
-
-    # half rows a group needs: those of its busiest neuron
-    groups, group_of_pair = np.unique(pair_group, return_inverse=True)
-    half_rows = np.zeros(groups.size, dtype=np.int64)
-    np.maximum.at(half_rows, group_of_pair, -(-counts // per_half_row))
-    group_bus = groups // 8  # (target HICANN, bus) of each group
-    buses, bus_of_group = np.unique(group_bus, return_inverse=True)
-    bus_half_rows = np.bincount(bus_of_group, weights=half_rows).astype(np.int64)
+    # a group needs the half rows of its busiest neuron
+    half_rows = np.maximum.reduceat(-(-pair_count // per_half_row), group_start)
+    bus_key = pair_group_key[group_start] // 8     # (target HICANN, bus) of each group
+    bus_start = _run_starts(bus_key)
+    bus_of_group = np.cumsum(np.r_[True, bus_key[1:] != bus_key[:-1]]) - 1
+    bus_half_rows = np.add.reduceat(half_rows, bus_start)
     bus_drivers = -(-bus_half_rows // HALF_ROWS_PER_DRIVER)
-    bus_hicann = buses // (bus.max() + 1)
+    bus_hicann = bus_key[bus_start] // n_buses
     drivers_needed = np.bincount(bus_hicann, weights=bus_drivers,
                                  minlength=HICANNS_PER_WAFER).astype(np.int64)
 
     granted_drivers = bus_drivers.copy()
     if limit_drivers:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB05]))
-        switch_class = rng.integers(SWITCH_CLASSES, size=buses.size)
+        switch_class = rng.integers(SWITCH_CLASSES, size=bus_start.size)
         pool = bus_hicann * SWITCH_CLASSES + switch_class
         wanted = np.bincount(pool, weights=bus_drivers)[pool]
         over = wanted > DRIVERS_PER_CLASS
@@ -150,14 +162,16 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
                                minlength=HICANNS_PER_WAFER).astype(np.int64)
     # a bus's granted half rows go to its groups in proportion to their need
     granted_half_rows = np.minimum(granted_drivers * HALF_ROWS_PER_DRIVER, bus_half_rows)
-    shrink = np.divide(granted_half_rows, bus_half_rows, out=np.ones(buses.size),
+    shrink = np.divide(granted_half_rows, bus_half_rows, out=np.ones(bus_start.size),
                        where=bus_half_rows > 0)
     group_half_rows = _fair_floor(half_rows * shrink[bus_of_group], bus_of_group)
-    allowed = group_half_rows[group_of_pair] * per_half_row  # per (group, neuron)
-    allowed_per_synapse = np.empty(pair.size, dtype=np.int64)
-    allowed_per_synapse[order] = np.repeat(allowed, counts)
-    return Routing(realised=rank < allowed_per_synapse, row_group=row_group,
-                   drivers_needed=drivers_needed, drivers_used=drivers_used)
+    allowed = np.empty(n_synapses, dtype=np.int64)
+    allowed[order] = np.repeat(group_half_rows[group_of_pair] * per_half_row, pair_count)
+    row_group = np.empty(n_synapses, dtype=np.int64)
+    row_group[order] = np.repeat(group_of_pair, pair_count)
+    return Routing(realised=rank < allowed, row_group=row_group,
+                   n_row_groups=int(group_start.size), drivers_needed=drivers_needed,
+                   drivers_used=drivers_used)
 
 
 def _fair_floor(shares: np.ndarray, owner: np.ndarray) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -81,6 +80,16 @@ class MappedNetwork:
         return self.wafer._finish(self.requested, self.placement, self.routing,
                                   trial=trial, started=time.perf_counter(),
                                   first_report=self.report)
+
+
+def _copy_for_mapping(requested: RealisedNetwork) -> RealisedNetwork:
+    """A copy whose cell parameters can change in place; the synapse arrays are
+    replaced, not changed, so they stay shared."""
+    populations = tuple(dataclasses.replace(
+        p, parameters={k: (v.copy() if isinstance(v, np.ndarray) else list(v))
+                       for k, v in p.parameters.items()})
+        for p in requested.populations)
+    return dataclasses.replace(requested, populations=populations)
 
 
 @dataclass(frozen=True)
@@ -268,7 +277,7 @@ class Wafer:
                 trial: int | None, started: float, first_report: dict | None = None
                 ) -> MappedNetwork:
         """Everything after placement and routing: parameters, weights, delays, report."""
-        network = copy.deepcopy(requested)
+        network = _copy_for_mapping(requested)
         the_chip = chip(int(self.seed))
         n_requested = requested.n_synapses
         keep = routing.realised
@@ -293,7 +302,7 @@ class Wafer:
         weight = requested.weight.astype(np.float64)
         quantization_error = np.zeros(len(requested.projection_labels))
         if self.weight_quantization:
-            quantized, _ = quantize(weight, routing.row_group,
+            quantized, _ = quantize(weight, routing.row_group, routing.n_row_groups,
                                     weight_levels(self.calibrated))
             relative = np.divide(np.abs(quantized - weight), np.abs(weight),
                                  out=np.zeros_like(weight), where=weight != 0)

@@ -4,6 +4,7 @@ analog spread on top."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from bss1lab.hardware.spec import WEIGHT_CURVE, WEIGHT_LEVELS
 
@@ -24,11 +25,21 @@ def weight_levels(calibrated: bool) -> np.ndarray:
     return curve / curve[-1]
 
 
-def quantize(weight: np.ndarray, row_group: np.ndarray, levels: np.ndarray
+@njit(cache=True)
+def _group_maximum(values, group, n_groups):
+    result = np.zeros(n_groups)
+    for i in range(values.size):
+        if values[i] > result[group[i]]:
+            result[group[i]] = values[i]
+    return result
+
+
+def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
     """Round each weight to the nearest level of its row's scale.
 
-    The scale (gmax) of a row group is its largest weight, so that weight is exact.
+    The scale (gmax) of a row group (``row_group``: 0 .. n_groups - 1 per synapse) is
+    its largest weight, so that weight is exact.
 
     Returns
     -------
@@ -38,10 +49,7 @@ def quantize(weight: np.ndarray, row_group: np.ndarray, levels: np.ndarray
         The 4-bit value of each synapse.
     """
     magnitude = np.abs(weight.astype(np.float64))
-    groups, group_of = np.unique(row_group, return_inverse=True)
-    gmax = np.zeros(groups.size)
-    np.maximum.at(gmax, group_of, magnitude)
-    scale = gmax[group_of]
+    scale = _group_maximum(magnitude, row_group, n_groups)[row_group]
     fraction = np.divide(magnitude, scale, out=np.zeros_like(magnitude), where=scale > 0)
     # nearest level: levels are increasing, so compare with the midpoints
     midpoints = 0.5 * (levels[1:] + levels[:-1])
