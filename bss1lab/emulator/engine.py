@@ -253,6 +253,9 @@ class Emulation:
             fpga_tokens=np.full(FPGAS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
             fpga_last=np.zeros(FPGAS_PER_WAFER),
             input_dropped=np.zeros(HICANNS_PER_WAFER, dtype=np.int64),
+            stp_a=np.zeros(layout.plasticity.U.size), stp_b=np.zeros(layout.plasticity.U.size),
+            stp_last=np.full(layout.plasticity.U.size, -1, dtype=np.int64),
+            stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
             recorded_cell=np.zeros(n, dtype=np.int64),
             recorded_fill=np.zeros(n_blocks, dtype=np.int64))
 
@@ -322,7 +325,8 @@ class Emulation:
                 trace_every=self._every, traces=traces)
             done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
-                                         self.layout.synapses, self.state, recording)
+                                         self.layout.synapses, self.layout.plasticity,
+                                         self.state, recording)
             if written:
                 trace_blocks.append(traces[:written])
                 first = (self.step // self._every + 1) * self._every

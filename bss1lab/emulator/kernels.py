@@ -33,6 +33,11 @@ KIND_CURR_DELTA = 2    # IF_curr_delta
 KIND_POISSON = 3       # SpikeSourcePoisson
 KIND_ARRAY = 4         # SpikeSourceArray
 
+# Short-term plasticity models.
+STP_TSODYKS_MARKRAM = 0   # NEST's tsodyks2_synapse: the ideal reference
+STP_WAFER_DEPRESSION = 1  # the synapse driver's circuit, depressing
+STP_WAFER_FACILITATION = 2  # and facilitating
+
 # Integration methods of the membrane equation.
 METHOD_EXPONENTIAL = 0  # exponential Euler with step-averaged synaptic input
 METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
@@ -112,6 +117,19 @@ class Synapses(NamedTuple):
     delay: np.ndarray            # steps, >= 1
 
 
+class Plasticity(NamedTuple):
+    """Short-term plasticity: one state per (emitting cell, plastic projection), a
+    "slot"; a cell's slots are ``cell_pointer[c]:cell_pointer[c + 1]``."""
+
+    cell_pointer: np.ndarray     # int64 (cells + 1)
+    model: np.ndarray            # int8 per slot: STP_* below
+    U: np.ndarray                # utilisation
+    tau_1: np.ndarray            # ms: tau_rec (Tsodyks-Markram) or the circuit's
+    tau_2: np.ndarray            # ms: tau_facil (Tsodyks-Markram), unused otherwise
+    synapse_slot: np.ndarray     # int64 per synapse (Synapses order): its slot or -1;
+                                 # empty when no synapse is plastic
+
+
 class State(NamedTuple):
     """Everything that changes while the network runs."""
 
@@ -135,6 +153,10 @@ class State(NamedTuple):
     fpga_tokens: np.ndarray
     fpga_last: np.ndarray
     input_dropped: np.ndarray    # spikes each input link dropped
+    stp_a: np.ndarray            # per slot: x (Tsodyks-Markram) or I (wafer)
+    stp_b: np.ndarray            # per slot: u (Tsodyks-Markram)
+    stp_last: np.ndarray         # per slot: step of the last spike, -1: none yet
+    stp_efficacy: np.ndarray     # [parity, slot]: summed efficacy of the step's spikes
     recorded_cell: np.ndarray    # per block: cells whose spikes the step records
     recorded_fill: np.ndarray
 
@@ -295,13 +317,55 @@ def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, arrived_e, arrived_
     return flushed(v), flushed(syn_e), flushed(syn_i), flushed(w), refractory, spiked
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def plastic_efficacy(model, U, tau_1, tau_2, a, b, elapsed, first):
+    """One spike through a plastic synapse ``elapsed`` ms after the previous one.
+
+    Returns ``(efficacy, a, b)``: the factor on the weight and the new state (x, u for
+    Tsodyks-Markram; the inactive fraction I for the wafer's circuit)."""
+    if model == STP_TSODYKS_MARKRAM:
+        if first:
+            a, b = 1.0, U
+        else:
+            a = 1.0 + (a - 1.0) * np.exp(-elapsed / tau_1) if tau_1 > 0.0 else 1.0
+            b = U + b * (1.0 - U) * np.exp(-elapsed / tau_2) if tau_2 > 0.0 else U
+        efficacy = b * a
+        return efficacy, a - efficacy, b
+    # the wafer: I <- I exp(-dt / tau); factor 1 -/+ I; then I <- I + U (1 - I)
+    a = 0.0 if first else a * np.exp(-elapsed / tau_1)
+    efficacy = 1.0 - a if model == STP_WAFER_DEPRESSION else 1.0 + a
+    return efficacy, a + U * (1.0 - a), b
+
+
 @njit(cache=True, error_model="numpy")
-def deliver_block(b, step, synapses, state, block_offset):
+def emit_plastic(i, count, step, dt, plasticity, state):
+    """Advance cell ``i``'s plastic synapse states by its ``count`` spikes of
+    ``step`` and store their summed efficacies."""
+    now = step & 1
+    for slot in range(plasticity.cell_pointer[i], plasticity.cell_pointer[i + 1]):
+        total = 0.0
+        a = state.stp_a[slot]
+        b = state.stp_b[slot]
+        for _ in range(count):
+            last = state.stp_last[slot]
+            efficacy, a, b = plastic_efficacy(plasticity.model[slot], plasticity.U[slot],
+                                              plasticity.tau_1[slot], plasticity.tau_2[slot],
+                                              a, b, (step - last) * dt, last < 0)
+            state.stp_last[slot] = step
+            total += efficacy
+        state.stp_a[slot] = a
+        state.stp_b[slot] = b
+        state.stp_efficacy[now, slot] = total
+
+
+@njit(cache=True, error_model="numpy")
+def deliver_block(b, step, synapses, plasticity, state, block_offset):
     """Add the spikes filed in the previous step onto block ``b``'s ring columns,
     emitting blocks in order and cells in order within each. A spike of step n - 1,
     stamped n dt, is due ``delay`` later, at the end of step n + delay - 1."""
     before = (step - 1) & 1
     ring_mask = state.ring.shape[0] - 1  # the ring's size is a power of two
+    plastic = plasticity.synapse_slot.shape[0] > 0
     events = 0
     for source_block in range(block_offset.shape[0] - 1):
         base = block_offset[source_block]
@@ -311,14 +375,22 @@ def deliver_block(b, step, synapses, state, block_offset):
             first = synapses.entry_synapse[e]
             last = synapses.entry_synapse[e + 1]
             events += count * (last - first)
+            if not plastic:
+                for s in range(first, last):
+                    slot = (step + synapses.delay[s]) & ring_mask
+                    state.ring[slot, synapses.column[s]] += count * synapses.weight[s]
+                continue
             for s in range(first, last):
                 slot = (step + synapses.delay[s]) & ring_mask
-                state.ring[slot, synapses.column[s]] += count * synapses.weight[s]
+                stp = plasticity.synapse_slot[s]
+                scale = count if stp < 0 else state.stp_efficacy[before, stp]
+                state.ring[slot, synapses.column[s]] += scale * synapses.weight[s]
     state.block_events[b] += events
 
 
 @njit(cache=True, error_model="numpy")
-def advance_block(b, step, dt, method, seed_hash, cells, synapses, state, record_spikes):
+def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, state,
+                  record_spikes):
     """Advance block ``b``'s cells by one step and file every spike under each block
     it has synapses in (in cell order), in the buffers of this step's parity; the
     next step delivers them. A Poisson source with a single synapse sits in its
@@ -393,10 +465,15 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, state, record
             continue
         state.emitted[now, i] = count
         state.spike_total[i] += count
+        if plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]:
+            emit_plastic(i, count, step, dt, plasticity, state)
         s = cells.direct_synapse[i]
         if s >= 0:
             slot = (step + 1 + synapses.delay[s]) & ring_mask
-            ring[slot, synapses.column[s]] += count * synapses.weight[s]
+            scale = float(count)
+            if plasticity.synapse_slot.shape[0] > 0 and plasticity.synapse_slot[s] >= 0:
+                scale = state.stp_efficacy[now, plasticity.synapse_slot[s]]
+            ring[slot, synapses.column[s]] += scale * synapses.weight[s]
             events += count
         else:
             for e in range(synapses.entry_pointer[i], synapses.entry_pointer[i + 1]):
@@ -411,8 +488,8 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, state, record
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_steps(first_step, n_steps, dt, method, seed_hash, cells, synapses, state,
-              recording):
+def run_steps(first_step, n_steps, dt, method, seed_hash, cells, synapses, plasticity,
+              state, recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
 
     Stops early when the spike record could overflow in the next step (the caller
@@ -435,9 +512,9 @@ def run_steps(first_step, n_steps, dt, method, seed_hash, cells, synapses, state
         # one parallel region per step: each block first takes the spikes filed in
         # the previous step (all blocks finished it), then advances its own cells
         for b in prange(n_blocks):
-            deliver_block(b, step, synapses, state, cells.block_offset)
-            advance_block(b, step, dt, method, seed_hash, cells, synapses, state,
-                          recording.spikes)
+            deliver_block(b, step, synapses, plasticity, state, cells.block_offset)
+            advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity,
+                          state, recording.spikes)
         used = recording.out_used[0]
         now = step & 1
         for b in range(n_blocks):

@@ -37,7 +37,7 @@ class Layout:
 
     Attributes
     ----------
-    cells, synapses : kernels.Cells, kernels.Synapses
+    cells, synapses, plasticity : kernels.Cells, kernels.Synapses, kernels.Plasticity
     out_degree : int64 array
         Synapses per cell.
     array_start : int64 array
@@ -52,6 +52,7 @@ class Layout:
     dt: float
     cells: k.Cells
     synapses: k.Synapses
+    plasticity: k.Plasticity
     out_degree: np.ndarray
     array_start: np.ndarray
     ring_size: int
@@ -251,6 +252,42 @@ def saturation_conductances(mapped: MappedNetwork, parameters: np.ndarray,
                                                     at_rate * factor, 0.0)
 
 
+def plasticity_slots(mapped: MappedNetwork, order: np.ndarray) -> k.Plasticity:
+    """One short-term plasticity state per (emitting cell, plastic projection).
+
+    ``order`` is the permutation from the network's synapse order to the kernel's.
+    On the wafer the synapse drivers' circuit replaces the Tsodyks-Markram model
+    (depressing without ``tau_facil``, else facilitating)."""
+    net = mapped.network
+    n = net.n_cells
+    plastic = [i for i, p in enumerate(net.projection_plasticity) if p is not None]
+    if not plastic or net.n_synapses == 0:
+        return k.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                            np.zeros(0), np.zeros(0), np.zeros(0),
+                            np.zeros(0, dtype=np.int64))
+    projection = np.searchsorted(net.projection_offsets, np.arange(net.n_synapses),
+                                 side="right") - 1
+    is_plastic = np.isin(projection, plastic)
+    key = net.pre.astype(np.int64) * len(net.projection_plasticity) + projection
+    slots, slot_of = np.unique(key[is_plastic], return_inverse=True)
+    synapse_slot = np.full(net.n_synapses, -1, dtype=np.int64)
+    synapse_slot[is_plastic] = slot_of
+    cell_of_slot, projection_of_slot = np.divmod(slots, len(net.projection_plasticity))
+    parameters = np.array([net.projection_plasticity[p] for p in projection_of_slot],
+                          dtype=np.float64).reshape(-1, 3)
+    U, tau_rec, tau_facil = parameters.T
+    if mapped.wafer_plasticity:
+        facilitating = tau_facil > 0
+        model = np.where(facilitating, k.STP_WAFER_FACILITATION, k.STP_WAFER_DEPRESSION)
+        tau_1, tau_2 = np.where(facilitating, tau_facil, tau_rec), np.zeros(slots.size)
+    else:
+        model = np.full(slots.size, k.STP_TSODYKS_MARKRAM)
+        tau_1, tau_2 = tau_rec, tau_facil
+    pointer = np.concatenate([[0], np.cumsum(np.bincount(cell_of_slot, minlength=n))])
+    return k.Plasticity(pointer.astype(np.int64), model.astype(np.int8), U, tau_1, tau_2,
+                        synapse_slot[order])
+
+
 def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     """Build the kernel arrays for ``mapped`` on a grid of ``dt`` ms.
 
@@ -344,7 +381,9 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         entry_synapse=entry_synapse,
         column=(2 * net.post[order].astype(np.int64) + net.receptor[order]).astype(np.int32),
         weight=net.weight[order], delay=delay_steps[order].astype(np.int16))
-    return Layout(dt=dt, cells=cells, synapses=synapses, out_degree=out_degree,
+    return Layout(dt=dt, cells=cells, synapses=synapses,
+                  plasticity=plasticity_slots(mapped, order),
+                  out_degree=out_degree,
                   array_start=array_start,
                   ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
                   current_changes=current_changes)

@@ -16,7 +16,7 @@ from bss1lab.hardware.routing import Routing, route, routed_delays
 from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
                                    HICANNS_PER_WAFER, LEAK_MODES, MODULE_POWER_W,
                                    NEURON_CAPACITY, RECONFIGURATION_TIME_S,
-                                   SATURATION_RATE_HZ, SPEEDUP_NOMINAL, SPEEDUP_RANGE)
+                                   SPEEDUP_NOMINAL, SPEEDUP_RANGE, STP_U_RANGE)
 from bss1lab.hardware.variation import apply_ranges, apply_variation, chip, parameter_ranges
 from bss1lab.hardware.weights import quantize, weight_levels
 from bss1lab.network.model import Network
@@ -27,7 +27,7 @@ __all__ = ["Wafer", "MappedNetwork", "EFFECTS"]
 #: The hardware effects, each a switch of ``Wafer``.
 EFFECTS = ("placement_limits", "routing_loss", "parameter_ranges", "variation",
            "weight_quantization", "weight_distortion", "routed_delays", "input_limits",
-           "readout_limits", "saturation")
+           "readout_limits", "saturation", "short_term_plasticity")
 
 
 @dataclass
@@ -45,6 +45,9 @@ class MappedNetwork:
         Per cell: its HICANN (neurons) or input HICANN (sources); None when ideal.
     input_limited : bool
         Whether the emulator applies the input links' limits.
+    wafer_plasticity : bool
+        True: plastic synapses follow the synapse drivers' circuit instead of the
+        Tsodyks-Markram model.
     report : dict
         What the mapping changed or lost, for the result's attrs (numbers only).
     projection_report : dict of str to array
@@ -59,6 +62,7 @@ class MappedNetwork:
     wafer: "Wafer"
     hicann: np.ndarray | None = None
     input_limited: bool = False
+    wafer_plasticity: bool = False
     report: dict = field(default_factory=dict)
     projection_report: dict = field(default_factory=dict)
     hicann_report: dict = field(default_factory=dict)
@@ -80,6 +84,26 @@ class MappedNetwork:
         return self.wafer._finish(self.requested, self.placement, self.routing,
                                   trial=trial, started=time.perf_counter(),
                                   first_report=self.report)
+
+
+def _wafer_plasticity(network: RealisedNetwork) -> tuple[tuple, int]:
+    """Plastic projections as the synapse drivers can run them: depression or
+    facilitation, not both, with U in the circuit's range. Returns the new
+    per-projection parameters and how many projections had U clipped."""
+    low, high = STP_U_RANGE
+    translated, clipped = [], 0
+    for label, plasticity in zip(network.projection_labels, network.projection_plasticity):
+        if plasticity is None:
+            translated.append(None)
+            continue
+        U, tau_rec, tau_facil = plasticity
+        if tau_rec > 0 and tau_facil > 0:
+            raise ValueError(f"Wafer.map: projection {label!r}: the synapse drivers do "
+                             "depression or facilitation, not both; set tau_rec or "
+                             "tau_facil to 0, or switch short_term_plasticity off")
+        clipped += int(not low <= U <= high)
+        translated.append((float(np.clip(U, low, high)), tau_rec, tau_facil))
+    return tuple(translated), clipped
 
 
 def _copy_for_mapping(requested: RealisedNetwork) -> RealisedNetwork:
@@ -119,7 +143,8 @@ class Wafer:
     out_of_range : {"clip", "error"}
         What to do with parameters outside what the circuits realise.
     placement_limits, routing_loss, parameter_ranges, weight_quantization,
-    weight_distortion, routed_delays, input_limits, readout_limits, saturation : bool
+    weight_distortion, routed_delays, input_limits, readout_limits, saturation,
+    short_term_plasticity : bool
         Switch each hardware effect; ``variation`` (the number) switches the
         fixed-pattern noise. :meth:`ideal` switches everything off.
     """
@@ -143,6 +168,7 @@ class Wafer:
     input_limits: bool = True
     readout_limits: bool = True
     saturation: bool = True
+    short_term_plasticity: bool = True
     emulate_hardware: bool = True
 
     def __post_init__(self) -> None:
@@ -278,6 +304,9 @@ class Wafer:
                 ) -> MappedNetwork:
         """Everything after placement and routing: parameters, weights, delays, report."""
         network = _copy_for_mapping(requested)
+        stp_clipped = 0
+        if self.short_term_plasticity:
+            network.projection_plasticity, stp_clipped = _wafer_plasticity(network)
         the_chip = chip(int(self.seed))
         n_requested = requested.n_synapses
         keep = routing.realised
@@ -343,7 +372,8 @@ class Wafer:
             "synapse_loss_fraction": lost / n_requested if n_requested else 0.0,
             "weight_quantization_error": float(
                 np.sum(quantization_error * requested_per_projection) / max(n_requested, 1)),
-            "parameters_clipped": int(sum(clipped.values())),
+            "parameters_clipped": int(sum(clipped.values())) + stp_clipped,
+            "clipped_stp_U": stp_clipped,
             **{f"clipped_{name}": count for name, count in clipped.items()},
             "v_reset_shared_blocks": shared["v_reset_shared_blocks"],
             "neurons_reset_at_or_above_threshold": reset_above,
@@ -368,7 +398,8 @@ class Wafer:
                              "synapses_realised": realised_per_projection,
                              "weight_quantization_error": quantization_error}
         mapped = MappedNetwork(network, self, hicann=placement.hicann,
-                               input_limited=self.input_limits, report=report,
+                               input_limited=self.input_limits,
+                               wafer_plasticity=self.short_term_plasticity, report=report,
                                projection_report=projection_report,
                                hicann_report=hicann_report, requested=requested,
                                placement=placement, routing=routing)

@@ -7,7 +7,7 @@ from bss1lab.network.connectors import (AllToAllConnector, FixedNumberPreConnect
                                         FixedProbabilityConnector, FixedTotalNumberConnector,
                                         FromListConnector, OneToOneConnector)
 from bss1lab.network.model import (Network, Population, Projection, StaticSynapse,
-                                   StepCurrentSource)
+                                   StepCurrentSource, TsodyksMarkramSynapse)
 from bss1lab.network.random import RandomDistribution
 from bss1lab.network.realise import RealisedNetwork, realise
 
@@ -16,6 +16,7 @@ __all__ = [
     "SpikeSourcePoisson", "SpikeSourceArray",
     "AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
     "FixedNumberPreConnector", "FixedTotalNumberConnector", "FromListConnector",
-    "Population", "Projection", "StaticSynapse", "StepCurrentSource", "Network",
+    "Population", "Projection", "StaticSynapse", "TsodyksMarkramSynapse",
+    "StepCurrentSource", "Network",
     "RandomDistribution", "RealisedNetwork", "realise",
 ]

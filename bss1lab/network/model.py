@@ -9,10 +9,10 @@ import numpy as np
 from bss1lab.network.cells import CellType, ParameterValue, check_value
 from bss1lab.network.connectors import Connector
 from bss1lab.network.random import RandomDistribution
-from bss1lab.validation import as_count
+from bss1lab.validation import as_count, as_number
 
-__all__ = ["Population", "Projection", "StaticSynapse", "StepCurrentSource", "Network",
-           "RECEPTOR_TYPES"]
+__all__ = ["Population", "Projection", "StaticSynapse", "TsodyksMarkramSynapse",
+           "StepCurrentSource", "Network", "RECEPTOR_TYPES"]
 
 #: Receptor types a projection can target; the index is the emulator's receptor code.
 RECEPTOR_TYPES = ("excitatory", "inhibitory")
@@ -154,6 +154,43 @@ class StaticSynapse:
         return f"StaticSynapse(weight={self.weight!r}, delay={self.delay!r})"
 
 
+class TsodyksMarkramSynapse(StaticSynapse):
+    """A synapse with short-term depression and facilitation (Tsodyks & Markram),
+    PyNN's ``TsodyksMarkramSynapse``.
+
+    At each presynaptic spike, after a time ``dt`` since the last one:
+    ``x = 1 + (x - 1) exp(-dt / tau_rec)``; ``u = U + u (1 - U) exp(-dt / tau_facil)``
+    (``u = U`` without facilitation); the spike acts with ``weight * u * x``; then
+    ``x -= u x``. Starts from ``x = 1``, ``u = U`` (NEST's ``tsodyks2_synapse``).
+
+    Parameters
+    ----------
+    U : float
+        Utilisation of the synaptic efficacy, 0..1.
+    tau_rec, tau_facil : float
+        Recovery and facilitation time constants, ms (0: none).
+    weight, delay
+        As for :class:`StaticSynapse`.
+    """
+
+    def __init__(self, U: float = 0.5, tau_rec: float = 100.0, tau_facil: float = 0.0,
+                 weight: WeightValue = 0.0, delay: WeightValue = 1.0) -> None:
+        super().__init__(weight, delay)
+        self.U = as_number("TsodyksMarkramSynapse", "U", U, low=0.0, high=1.0,
+                           low_inclusive=False)
+        self.tau_rec = as_number("TsodyksMarkramSynapse", "tau_rec", tau_rec, low=0.0)
+        self.tau_facil = as_number("TsodyksMarkramSynapse", "tau_facil", tau_facil, low=0.0)
+
+    @property
+    def plasticity(self) -> tuple[float, float, float]:
+        """(U, tau_rec, tau_facil)."""
+        return self.U, self.tau_rec, self.tau_facil
+
+    def __repr__(self) -> str:
+        return (f"TsodyksMarkramSynapse(U={self.U!r}, tau_rec={self.tau_rec!r}, "
+                f"tau_facil={self.tau_facil!r}, weight={self.weight!r}, delay={self.delay!r})")
+
+
 def _check_synapse_value(name: str, value: WeightValue) -> WeightValue:
     if isinstance(value, RandomDistribution):
         return value
@@ -184,8 +221,8 @@ class Projection:
         The post population must be made of neurons, not spike sources.
     connector : Connector
         The connection rule, e.g. ``FixedNumberPreConnector(100)``.
-    synapse_type : StaticSynapse, optional
-        Weight and delay; default ``StaticSynapse()``.
+    synapse_type : StaticSynapse or TsodyksMarkramSynapse, optional
+        Weight, delay and short-term plasticity; default ``StaticSynapse()``.
     receptor_type : {"excitatory", "inhibitory"}
         Which synaptic input of the post cells is driven.
     label : str, optional

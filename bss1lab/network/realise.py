@@ -75,6 +75,9 @@ class RealisedNetwork:
     projection_labels : tuple of str
     projection_offsets : int64 array
         Synapses of projection ``k`` are ``offsets[k]:offsets[k + 1]``.
+    projection_plasticity : tuple
+        Per projection: ``(U, tau_rec, tau_facil)`` of its Tsodyks-Markram synapses,
+        or None for static synapses.
     seed : int or None
         The seed the draws came from.
     """
@@ -87,6 +90,7 @@ class RealisedNetwork:
     receptor: np.ndarray
     projection_labels: tuple[str, ...]
     projection_offsets: np.ndarray
+    projection_plasticity: tuple = ()
     seed: int | None = None
     label: str = "network"
     extra: dict = field(default_factory=dict)
@@ -216,5 +220,7 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None
         weight=joined(2, np.float32), delay=joined(3, np.float32), receptor=receptor,
         projection_labels=tuple(p.label for p in network.projections),
         projection_offsets=offsets,
+        projection_plasticity=tuple(getattr(p.synapse_type, "plasticity", None)
+                                    for p in network.projections),
         seed=seed if isinstance(seed, (int, np.integer)) else None,
         label=network.label)
