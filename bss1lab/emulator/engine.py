@@ -257,7 +257,8 @@ class Emulation:
             stp_last=np.full(layout.plasticity.U.size, -1, dtype=np.int64),
             stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
             recorded_cell=np.zeros(n, dtype=np.int64),
-            recorded_fill=np.zeros(n_blocks, dtype=np.int64))
+            recorded_fill=np.zeros(n_blocks, dtype=np.int64),
+            spiking=np.zeros(n, dtype=np.int64), pending=np.zeros(n, dtype=np.int64))
 
     # --- running --------------------------------------------------------------------
 

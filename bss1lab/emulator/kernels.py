@@ -98,6 +98,7 @@ class Cells(NamedTuple):
     array_steps: np.ndarray      # SpikeSourceArray: emission steps, per cell up to
     array_end: np.ndarray        # array_end (the cursor in State starts each train)
     direct_synapse: np.ndarray   # one-synapse Poisson sources: that synapse, else -1
+    input_limited: bool          # whether any source's input is limited
     input_link: np.ndarray       # sources: the HICANN link they enter through, -1: free
     input_fpga: np.ndarray       # and its FPGA
     link_rate: float             # events per step a link serves (bio time)
@@ -159,6 +160,8 @@ class State(NamedTuple):
     stp_efficacy: np.ndarray     # [parity, slot]: summed efficacy of the step's spikes
     recorded_cell: np.ndarray    # per block: cells whose spikes the step records
     recorded_fill: np.ndarray
+    spiking: np.ndarray          # per block: cells that spiked in the step (scratch)
+    pending: np.ndarray          # per block: limited sources that spiked (scratch)
 
 
 class Recording(NamedTuple):
@@ -359,6 +362,39 @@ def emit_plastic(i, count, step, dt, plasticity, state):
 
 
 @njit(cache=True, error_model="numpy")
+def limit_input(first, n_spiking, step, seed_hash, cells, state):
+    """Pass the step's spikes of limited sources through their FPGA's and then their
+    link's buffer; what does not fit is dropped (and counted). Sources are served
+    in a rotating order, so none is favoured when a buffer runs over. All sources of
+    one FPGA are in one block: only this thread touches its buffers."""
+    now = step & 1
+    n_limited = 0
+    for position in range(first, first + n_spiking):
+        i = state.spiking[position]
+        if cells.kind[i] >= KIND_POISSON and cells.input_link[i] >= 0:
+            state.pending[first + n_limited] = i
+            n_limited += 1
+    if n_limited == 0:
+        return
+    start = int(uniform(seed_hash, -1, step) * n_limited)
+    for r in range(n_limited):
+        i = state.pending[first + (start + r) % n_limited]
+        count = state.emitted[now, i]
+        link = cells.input_link[i]
+        fpga = cells.input_fpga[i]
+        sent, state.fpga_tokens[fpga] = take_tokens(
+            state.fpga_tokens[fpga], state.fpga_last[fpga], step, cells.fpga_rate,
+            cells.link_depth, count)
+        state.fpga_last[fpga] = step
+        passed, state.link_tokens[link] = take_tokens(
+            state.link_tokens[link], state.link_last[link], step, cells.link_rate,
+            cells.link_depth, sent)
+        state.link_last[link] = step
+        state.input_dropped[link] += count - passed
+        state.emitted[now, i] = passed
+
+
+@njit(cache=True, error_model="numpy")
 def deliver_block(b, step, synapses, plasticity, state, block_offset):
     """Add the spikes filed in the previous step onto block ``b``'s ring columns,
     emitting blocks in order and cells in order within each. A spike of step n - 1,
@@ -401,6 +437,7 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, s
     ring_mask = ring.shape[0] - 1
     slot_next = (step + 1) & ring_mask
     n_recorded = 0
+    n_spiking = 0
     events = 0
     # row b of bucket_fill is this block's alone: no cache line is shared per spike
     state.bucket_fill[now, b, :] = 0
@@ -446,24 +483,18 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, s
                                   dt, method, cells.parameters[i])
             ring[slot_next, 2 * i] = 0.0
             ring[slot_next, 2 * i + 1] = 0.0
-        if count > 0 and k >= KIND_POISSON and cells.input_link[i] >= 0:
-            # into the wafer through its FPGA's and then its link's buffer (all sources
-            # of one FPGA are in one block, so only this thread touches them)
-            link = cells.input_link[i]
-            fpga = cells.input_fpga[i]
-            sent, state.fpga_tokens[fpga] = take_tokens(
-                state.fpga_tokens[fpga], state.fpga_last[fpga], step, cells.fpga_rate,
-                cells.link_depth, count)
-            state.fpga_last[fpga] = step
-            passed, state.link_tokens[link] = take_tokens(
-                state.link_tokens[link], state.link_last[link], step, cells.link_rate,
-                cells.link_depth, sent)
-            state.link_last[link] = step
-            state.input_dropped[link] += count - passed
-            count = passed
+        if count > 0:
+            state.emitted[now, i] = count
+            state.spiking[first + n_spiking] = i
+            n_spiking += 1
+    if cells.input_limited:
+        limit_input(first, n_spiking, step, seed_hash, cells, state)
+    # the step's spikes, in cell order: count, file, record
+    for position in range(first, first + n_spiking):
+        i = state.spiking[position]
+        count = state.emitted[now, i]
         if count == 0:
-            continue
-        state.emitted[now, i] = count
+            continue  # all of a source's spikes dropped at the input
         state.spike_total[i] += count
         if plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]:
             emit_plastic(i, count, step, dt, plasticity, state)

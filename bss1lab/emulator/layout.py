@@ -14,7 +14,7 @@ from numba import njit
 from bss1lab.emulator import kernels as k
 from bss1lab.hardware import links
 from bss1lab.hardware.geometry import wafer_geometry
-from bss1lab.hardware.spec import SATURATION_RATE_HZ, SATURATION_SHORTFALL
+from bss1lab.hardware.spec import REFERENCE_SPEEDUP, SATURATION_RATE_HZ, SATURATION_SHORTFALL
 from bss1lab.hardware.wafer import MappedNetwork
 from bss1lab.network.realise import PopulationSlice
 
@@ -247,7 +247,8 @@ def saturation_conductances(mapped: MappedNetwork, parameters: np.ndarray,
             if f"tau_syn_{name}" in population.parameters:
                 tau[population.start:population.stop] = population.parameters[
                     f"tau_syn_{name}"]
-        at_rate = SATURATION_RATE_HZ * 1e-3 * tau * summed
+        rate_hz = SATURATION_RATE_HZ * REFERENCE_SPEEDUP / mapped.speedup  # quoted at 1e4
+        at_rate = rate_hz * 1e-3 * tau * summed
         parameters[f"saturation_{name}"] = np.where(kind == k.KIND_COND_EXP,
                                                     at_rate * factor, 0.0)
 
@@ -371,7 +372,8 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
         active_from=active_from, active_until=active_until, array_steps=array_steps,
-        array_end=array_end, direct_synapse=direct_synapse, input_link=input_link,
+        array_end=array_end, direct_synapse=direct_synapse,
+        input_limited=bool((input_link >= 0).any()), input_link=input_link,
         input_fpga=input_fpga,
         link_rate=links.bio_rate(links.INPUT_LINK_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
         fpga_rate=links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, mapped.speedup) * dt * 1e-3,

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from bss1lab.hardware.spec import (HICANNS_PER_WAFER, INPUT_FPGA_LIMIT_HZ,
-                                   INPUT_LINK_LIMIT_HZ, LINK_BUFFER_EVENTS, LINK_SPEEDUP,
+                                   INPUT_LINK_LIMIT_HZ, LINK_BUFFER_EVENTS, REFERENCE_SPEEDUP,
                                    READOUT_LIMIT_HZ)
 
 __all__ = ["take_tokens", "bio_rate", "thin_readout", "INPUT_LINK_LIMIT_HZ",
@@ -17,7 +17,7 @@ __all__ = ["take_tokens", "bio_rate", "thin_readout", "INPUT_LINK_LIMIT_HZ",
 
 def bio_rate(limit_hz: float, speedup: float) -> float:
     """A link's limit in biological Hz at ``speedup`` (quoted at 1e4)."""
-    return limit_hz * LINK_SPEEDUP / speedup
+    return limit_hz * REFERENCE_SPEEDUP / speedup
 
 
 @njit(cache=True, inline="always")
@@ -31,19 +31,32 @@ def take_tokens(tokens, last_time, now, rate, depth, wanted):
 
 @njit(cache=True)
 def _thin(times, key, n_keys, rate, depth):
+    """Serve time-sorted events through one buffer per key. Events of the same time
+    are served in an order that rotates from one time to the next, so no neuron is
+    favoured when a buffer runs over."""
     keep = np.ones(times.size, dtype=np.bool_)
     tokens = np.full(n_keys, depth)
     last = np.zeros(n_keys)
     dropped = np.zeros(n_keys, dtype=np.int64)
-    for j in range(times.size):
-        k = key[j]
-        if k < 0:
-            continue
-        granted, tokens[k] = take_tokens(tokens[k], last[k], times[j], rate, depth, 1)
-        last[k] = times[j]
-        if granted == 0:
-            keep[j] = False
-            dropped[k] += 1
+    start = 0
+    n_times = 0
+    while start < times.size:
+        stop = start
+        while stop < times.size and times[stop] == times[start]:
+            stop += 1
+        length = stop - start
+        for r in range(length):
+            j = start + (r + n_times) % length
+            k = key[j]
+            if k < 0:
+                continue
+            granted, tokens[k] = take_tokens(tokens[k], last[k], times[j], rate, depth, 1)
+            last[k] = times[j]
+            if granted == 0:
+                keep[j] = False
+                dropped[k] += 1
+        n_times += 1
+        start = stop
     return keep, dropped
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.spec import HICANNS_PER_WAFER, NEURON_CAPACITY
 from bss1lab.network.realise import RealisedNetwork
 
@@ -43,12 +44,13 @@ def usable_slots(failed_denmems: np.ndarray, neuron_size: int) -> list[np.ndarra
 
 
 def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.ndarray,
-          neuron_size: int, isolated: np.ndarray) -> Placement:
+          neuron_size: int, isolated: np.ndarray, link_capacity: float = np.inf,
+          fpga_capacity: float = np.inf) -> Placement:
     """Place the neurons population by population onto the ``available`` HICANNs.
 
     Each population starts on a HICANN of its own and fills it before the next; cells
-    in ``isolated`` (global indices) first get a HICANN each, alone. A spike source
-    enters through the link of the HICANN holding most of its targets.
+    in ``isolated`` (global indices) first get a HICANN each, alone. Spike sources
+    are then spread over the input links (see ``_place_sources``).
 
     Parameters
     ----------
@@ -61,6 +63,8 @@ def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.nd
         Denmems per neuron.
     isolated : int array
         Neurons that get a HICANN to themselves.
+    link_capacity, fpga_capacity : float
+        Input rates (bio Hz) a HICANN's link and an FPGA take.
 
     Raises
     ------
@@ -76,6 +80,7 @@ def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.nd
         -(-(p.size - np.isin(np.arange(p.start, p.stop), isolated).sum())
           // NEURON_CAPACITY[neuron_size][0])
         for p in network.populations if not p.is_source)
+    usable_neurons = sum(len(slots[h]) for h in available)
 
     def next_hicann() -> int:
         while queue:
@@ -86,10 +91,10 @@ def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.nd
         raise ValueError(
             f"Wafer.map: the network does not fit: {n_neurons} neurons of "
             f"{neuron_size} denmems ({NEURON_CAPACITY[neuron_size][0]} per HICANN, "
-            f"populations kept together, {len(isolated)} isolated) need about {needed} "
-            f"HICANNs; the wafer has {len(available)} available, some of whose "
-            "denmems failed calibration. Use smaller neurons, fewer isolated neurons, "
-            "or downscale the network.")
+            f"populations kept together, {len(isolated)} isolated) need at least "
+            f"{needed} HICANNs; the wafer has {len(available)} available, with room for "
+            f"{usable_neurons} such neurons around the denmems that failed calibration. "
+            "Use smaller neurons, fewer isolated neurons, or downscale the network.")
 
     isolated_set = set(int(c) for c in isolated)
     for cell in isolated:
@@ -110,23 +115,71 @@ def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.nd
             hicann[take] = chip
             first_denmem[take] = slots[chip][:len(take)]
             position += len(take)
-    _place_sources(network, hicann)
+    _place_sources(network, hicann, available, link_capacity, fpga_capacity)
     return Placement(hicann, first_denmem, used)
 
 
-def _place_sources(network: RealisedNetwork, hicann: np.ndarray) -> None:
-    """A spike source enters through the HICANN that holds most of its targets."""
+def source_rates(network: RealisedNetwork) -> np.ndarray:
+    """Mean rate (bio Hz) of every spike source; 0 for neurons."""
+    rates = np.zeros(network.n_cells)
+    for population in network.populations:
+        cells = slice(population.start, population.stop)
+        if type(population.cell_type).__name__ == "SpikeSourcePoisson":
+            rates[cells] = population.parameters["rate"]
+        elif type(population.cell_type).__name__ == "SpikeSourceArray":
+            rates[cells] = [t.size / t.max() * 1e3 if t.size else 0.0
+                            for t in population.parameters["spike_times"]]
+    return rates
+
+
+def _place_sources(network: RealisedNetwork, hicann: np.ndarray, available: np.ndarray,
+                   link_capacity: float, fpga_capacity: float) -> None:
+    """Input placement: each spike source enters through one HICANN's link.
+
+    Sources go, busiest first, to the HICANN holding most of their targets whose link
+    and FPGA still have room for their rate; failing that, to the nearest available
+    HICANN with room; failing that, to their main target's (whose buffers will then
+    drop spikes). A source without synapses stays at -1: it never enters the wafer.
+    """
     sources = np.concatenate([np.arange(p.start, p.stop) for p in network.populations
                               if p.is_source] or [np.empty(0, dtype=np.int64)])
     if not sources.size:
         return
     from_source = np.isin(network.pre, sources)
+    if not from_source.any():
+        return
     pre = network.pre[from_source].astype(np.int64)
     target = hicann[network.post[from_source]].astype(np.int64)
     pairs, counts = np.unique(pre * HICANNS_PER_WAFER + target, return_counts=True)
     source_of_pair, hicann_of_pair = np.divmod(pairs, HICANNS_PER_WAFER)
-    # per source, the target HICANN with the most synapses (first on ties)
-    order = np.lexsort((-counts, source_of_pair))
-    first = np.unique(source_of_pair[order], return_index=True)[1]
-    hicann[source_of_pair[order][first]] = hicann_of_pair[order][first]
-    # a source without synapses stays at -1: it is not sent into the wafer at all
+    order = np.lexsort((-counts, source_of_pair))  # per source: most synapses first
+    source_of_pair, hicann_of_pair = source_of_pair[order], hicann_of_pair[order]
+    starts = np.flatnonzero(np.r_[True, source_of_pair[1:] != source_of_pair[:-1]])
+    ends = np.r_[starts[1:], source_of_pair.size]
+    rates = source_rates(network)
+    geometry = wafer_geometry()
+    link_load = np.zeros(HICANNS_PER_WAFER)
+    fpga_load = np.zeros(geometry.fpga.max() + 1)
+    usable = np.zeros(HICANNS_PER_WAFER, dtype=bool)
+    usable[available] = True
+    by_rate = np.argsort(-rates[source_of_pair[starts]], kind="stable")
+    for k in by_rate:
+        source = source_of_pair[starts[k]]
+        rate = rates[source]
+        candidates = hicann_of_pair[starts[k]:ends[k]]
+        room = ((link_load[candidates] + rate <= link_capacity)
+                & (fpga_load[geometry.fpga[candidates]] + rate <= fpga_capacity))
+        if room.any():
+            chosen = candidates[np.argmax(room)]
+        else:
+            free = usable & (link_load + rate <= link_capacity) & (
+                fpga_load[geometry.fpga] + rate <= fpga_capacity)
+            if free.any():
+                distance = geometry.hops(np.full(HICANNS_PER_WAFER, candidates[0]),
+                                         np.arange(HICANNS_PER_WAFER))
+                chosen = int(np.argmin(np.where(free, distance, np.iinfo(np.int64).max)))
+            else:
+                chosen = candidates[0]
+        hicann[source] = chosen
+        link_load[chosen] += rate
+        fpga_load[geometry.fpga[chosen]] += rate

@@ -10,7 +10,8 @@ The budget (per target HICANN), after marocco's synapse-driver requirements:
   driving 2 rows of 2 half rows (one per column parity). A half row decodes one group
   of 16 addresses (the 2 high address bits) for one receptor type, and gives each
   neuron on the HICANN ``neuron_size / 4`` synapses (its columns of that parity in
-  that synapse array, at least one).
+  that synapse array; a neuron of 1 or 2 denmems has a column in only every 4th or
+  2nd half row).
 * So a (bus, address group, receptor) needs as many half rows as its busiest target
   neuron needs, and a bus needs a quarter of its half rows in drivers.
 * A bus reaches the drivers through the sparse switch between vertical lines and
@@ -31,16 +32,15 @@ import numpy as np
 
 from bss1lab.hardware.geometry import WaferGeometry
 from bss1lab.hardware.spec import (DELAY_JITTER_MS, DELAY_OFFSET_MS, DELAY_PER_HOP_MS,
-                                   HALF_ROWS_PER_ROW, HICANNS_PER_WAFER, ROWS_PER_DRIVER,
-                                   SOURCES_PER_HALF_ROW, SOURCES_PER_L1_BUS,
+                                   HALF_ROWS_PER_ROW, HICANNS_PER_WAFER, REFERENCE_SPEEDUP,
+                                   ROWS_PER_DRIVER, SOURCES_PER_HALF_ROW,
+                                   SOURCES_PER_L1_BUS, SWITCH_CLASSES,
                                    SYNAPSE_DRIVERS_PER_HICANN)
 from bss1lab.network.realise import RealisedNetwork
 
 __all__ = ["Routing", "route", "routed_delays"]
 
 HALF_ROWS_PER_DRIVER = ROWS_PER_DRIVER * HALF_ROWS_PER_ROW
-#: Switch classes: a vertical line reaches one driver in each block of this many.
-SWITCH_CLASSES = 8
 DRIVERS_PER_CLASS = SYNAPSE_DRIVERS_PER_HICANN // SWITCH_CLASSES
 #: Buses per source HICANN (its output channels) reserved in the bus numbering; the
 #: sources of an input link follow after all HICANNs' output buses.
@@ -77,9 +77,11 @@ def _bus_and_address(network: RealisedNetwork, hicann: np.ndarray,
     is_source = np.zeros(n, dtype=bool)
     for population in network.populations:
         is_source[population.start:population.stop] = population.is_source
-    # neurons: numbered per HICANN in denmem order; sources: per input link in order
+    # neurons: numbered per HICANN in denmem order; sources: per input link in order;
+    # a source without synapses (no link, hicann -1) is numbered apart
     order_key = np.where(is_source, HICANNS_PER_WAFER + hicann.astype(np.int64),
                          hicann.astype(np.int64))
+    order_key[hicann < 0] = 2 * HICANNS_PER_WAFER
     order = np.lexsort((np.arange(n), first_denmem, order_key))
     index = np.empty(n, dtype=np.int64)
     index[order] = _rank_in_runs(order_key[order])
@@ -137,9 +139,8 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
     pair_group_key = sorted_pair[pair_start] // network.n_cells
     group_start = _run_starts(pair_group_key)
     group_of_pair = np.cumsum(np.r_[True, pair_group_key[1:] != pair_group_key[:-1]]) - 1
-    per_half_row = max(1, neuron_size // 4)
-    # a group needs the half rows of its busiest neuron
-    half_rows = np.maximum.reduceat(-(-pair_count // per_half_row), group_start)
+    # a group needs the half rows of its busiest neuron: n synapses take n * 4 / size
+    half_rows = np.maximum.reduceat(-(-pair_count * 4 // neuron_size), group_start)
     bus_key = pair_group_key[group_start] // 8     # (target HICANN, bus) of each group
     bus_start = _run_starts(bus_key)
     bus_of_group = np.cumsum(np.r_[True, bus_key[1:] != bus_key[:-1]]) - 1
@@ -166,7 +167,8 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
                        where=bus_half_rows > 0)
     group_half_rows = _fair_floor(half_rows * shrink[bus_of_group], bus_of_group)
     allowed = np.empty(n_synapses, dtype=np.int64)
-    allowed[order] = np.repeat(group_half_rows[group_of_pair] * per_half_row, pair_count)
+    allowed[order] = np.repeat(group_half_rows[group_of_pair] * neuron_size // 4,
+                               pair_count)
     row_group = np.empty(n_synapses, dtype=np.int64)
     row_group[order] = np.repeat(group_of_pair, pair_count)
     return Routing(realised=rank < allowed, row_group=row_group,
@@ -190,8 +192,11 @@ def _fair_floor(shares: np.ndarray, owner: np.ndarray) -> np.ndarray:
 
 
 def routed_delays(geometry: WaferGeometry, source_hicann: np.ndarray,
-                  target_hicann: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Delays that follow the route: offset + per-hop time x hops + jitter, ms."""
+                  target_hicann: np.ndarray, speedup: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Delays that follow the route: offset + per-hop time x hops + jitter, bio ms
+    (the fit holds at a speed-up of 1e4; the circuits' delays are fixed, so in bio
+    time they grow with the speed-up)."""
     hops = geometry.hops(source_hicann, target_hicann)
     jitter = rng.normal(0.0, DELAY_JITTER_MS, size=hops.size)
-    return DELAY_OFFSET_MS + DELAY_PER_HOP_MS * hops + jitter
+    return (DELAY_OFFSET_MS + DELAY_PER_HOP_MS * hops + jitter) * speedup / REFERENCE_SPEEDUP

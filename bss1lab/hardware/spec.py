@@ -29,6 +29,8 @@ RECONFIGURATION_TIME_S = 5.0
 # --- one HICANN --------------------------------------------------------------------
 DENMEMS_PER_HICANN = 512
 #: Denmems per floating-gate block (4 blocks per HICANN); V_reset is shared by a block.
+#: (The reference says "the 128 neurons of one floating-gate block": denmems, the
+#: circuits that a neuron of several denmems joins.)
 DENMEMS_PER_FLOATING_GATE_BLOCK = 128
 #: Neuron size (denmems per neuron) -> (neurons per HICANN, synapses per neuron).
 NEURON_CAPACITY = {1: (472, 224), 2: (236, 448), 4: (118, 896), 8: (59, 1792),
@@ -44,6 +46,11 @@ SOURCES_PER_HALF_ROW = 16
 HALF_ROWS_PER_ROW = 2
 #: Usable addresses (sources) on one L1 bus: 64 minus the reserved ones.
 SOURCES_PER_L1_BUS = 59
+#: The switch between vertical L1 lines and synapse drivers is sparse: a line reaches
+#: one driver in each block of eight (electronicvisions/halco:
+#: hal/HICANN/SynapseSwitch.cpp), so drivers fall into eight classes by the lines
+#: that reach them.
+SWITCH_CLASSES = 8
 #: Weight resolution: 4 bits.
 WEIGHT_LEVELS = 16
 #: Uncalibrated synaptic conductance for digital weight w (hardware units, nS):
@@ -55,14 +62,17 @@ WEIGHT_CURVE = (93.94, 81.34, -1.597)
 CAPACITANCE_PF = {"big": 2.16456, "small": 0.1642}
 #: Leak speed modes and their divisors of the leak conductance.
 LEAK_MODES = {"fast": 1, "normal": 3, "slow": 27}
-#: Ranges the calibration covers, in bio units at a speed-up of 1e4 (derived): they
-#: scale with speed-up / 1e4. tau_m depends on capacitor and leak mode; only the
-#: combinations with a published range are listed.
+#: The speed-up at which the reference quotes bio-time figures (ranges, delays,
+#: link rates): the circuits' own times are fixed, so in bio time those figures scale
+#: with speed-up / REFERENCE_SPEEDUP (times) or its inverse (rates).
+REFERENCE_SPEEDUP = 1.0e4
+#: Ranges the calibration covers, in bio units at REFERENCE_SPEEDUP (derived).
+#: tau_m depends on capacitor and leak mode; only the combinations with a published
+#: range are listed.
 TAU_M_RANGE_MS = {("big", "normal"): (5.4, 482.0), ("small", "normal"): (1.1, 96.0),
                   ("small", "slow"): (3.0, 722.0)}
 TIME_CONSTANT_RANGES_MS = {"tau_syn_E": (1.3, 15.0), "tau_syn_I": (1.3, 15.0),
                            "tau_refrac": (0.15, 17.0), "tau_w": (29.0, 354.0)}
-RANGE_SPEEDUP = 1.0e4
 
 # --- variation and calibration -----------------------------------------------------
 #: Spread (sigma of a normal distribution, bio units) left after calibration, as the
@@ -76,10 +86,16 @@ CALIBRATED_SPREAD = {
               "e_rev_I": 1.6, "tau_m": 8.0, "tau_syn_E": 0.6, "tau_syn_I": 0.4,
               "tau_refrac": 1.5, "weights": 0.1},
 }
-#: The time-constant spreads above were measured at these values (tau_m of 10 ms,
-#: tau_syn of 3 ms, tau_refrac of 2 ms); they are applied relative to them.
-CALIBRATED_SPREAD_REFERENCE_MS = {"tau_m": 10.0, "tau_syn_E": 3.0, "tau_syn_I": 3.0,
-                                  "tau_refrac": 2.0}
+#: The time-constant spreads above hold at the values the two networks used (the
+#: random network: tau_m 10, tau_syn 3, tau_refrac 2 ms; the microcircuit: tau_m 10,
+#: tau_syn 2.2, tau_refrac 2 ms); they are applied relative to them.
+CALIBRATED_SPREAD_REFERENCE_MS = {
+    "big": {"tau_m": 10.0, "tau_syn_E": 3.0, "tau_syn_I": 3.0, "tau_refrac": 2.0},
+    "small": {"tau_m": 10.0, "tau_syn_E": 2.2, "tau_syn_I": 2.2, "tau_refrac": 2.0},
+}
+#: Model: a deviated time constant keeps at least this fraction of its value (the
+#: circuits cannot go to zero; a normal draw would).
+TIME_CONSTANT_FLOOR = 0.05
 #: Model: how much wider the fixed-pattern noise is without calibration. No number is
 #: published with the seed experiments; 5x the calibrated residuals.
 UNCALIBRATED_SPREAD_FACTOR = 5.0
@@ -91,7 +107,9 @@ CALIBRATION_FAILURE_RATE = 0.02
 TRIAL_TO_TRIAL_FRACTION = 0.1
 
 # --- routing, delays, links --------------------------------------------------------
-#: Delay fit on one wafer: d = offset + per hop * HICANN hops + N(0, jitter), ms.
+#: Delay fit on one wafer at a speed-up of 1e4: d = offset + per hop * HICANN hops +
+#: N(0, jitter), bio ms (hardware delays are fixed: in bio time they scale with
+#: speed-up / 1e4).
 DELAY_OFFSET_MS = 0.6444
 DELAY_PER_HOP_MS = 0.0397
 DELAY_JITTER_MS = 0.1
@@ -102,14 +120,11 @@ READOUT_LIMIT_HZ = 2500.0
 #: (electronicvisions/marocco: marocco/placement/InputPlacement.cpp).
 INPUT_LINK_LIMIT_HZ = 1780.0
 INPUT_FPGA_LIMIT_HZ = 12500.0
-#: The speed-up the link limits above are quoted at; in bio time they scale with
-#: 1e4 / speed-up.
-LINK_SPEEDUP = 1.0e4
 #: Model: events a link buffers before it drops (a FIFO of this depth served at the
 #: link's rate); no published depth.
 LINK_BUFFER_EVENTS = 16
 #: Synaptic input circuits depart from the model above about this mean input rate
-#: (random network demo), Hz.
+#: (random network demo), bio Hz at a speed-up of 1e4 (scaling with 1e4 / speed-up).
 SATURATION_RATE_HZ = 50.0
 #: Model: how far short of the model the synaptic input falls at that rate. The
 #: effective conductance is g / sqrt(1 + (g / g_s)^2), with g_s set so a neuron whose

@@ -16,12 +16,13 @@ import numpy as np
 
 from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CALIBRATED_SPREAD_REFERENCE_MS,
                                    CALIBRATION_FAILURE_RATE, DENMEMS_PER_FLOATING_GATE_BLOCK,
-                                   DENMEMS_PER_HICANN, HICANNS_PER_WAFER, RANGE_SPEEDUP,
-                                   TAU_M_RANGE_MS, TIME_CONSTANT_RANGES_MS,
-                                   TRIAL_TO_TRIAL_FRACTION, UNCALIBRATED_SPREAD_FACTOR)
+                                   DENMEMS_PER_HICANN, HICANNS_PER_WAFER, REFERENCE_SPEEDUP,
+                                   TAU_M_RANGE_MS, TIME_CONSTANT_FLOOR,
+                                   TIME_CONSTANT_RANGES_MS, TRIAL_TO_TRIAL_FRACTION,
+                                   UNCALIBRATED_SPREAD_FACTOR)
 
 __all__ = ["Chip", "chip", "parameter_ranges", "apply_ranges", "apply_variation",
-           "VARIED_PARAMETERS"]
+           "share_v_reset", "VARIED_PARAMETERS"]
 
 #: Parameters with a published spread, in the order their deviations are drawn.
 VARIED_PARAMETERS = ("v_thresh", "v_rest", "v_reset", "e_rev_E", "e_rev_I", "tau_m",
@@ -71,18 +72,18 @@ def parameter_ranges(capacitor: str, leak_mode: str, speedup: float) -> dict:
         raise ValueError(f"Wafer: no calibrated tau_m range is known for "
                          f"capacitor={capacitor!r} with leak_mode={leak_mode!r}; known: "
                          f"{sorted(TAU_M_RANGE_MS)}")
-    scale = speedup / RANGE_SPEEDUP
+    scale = speedup / REFERENCE_SPEEDUP
     ranges = {"tau_m": TAU_M_RANGE_MS[(capacitor, leak_mode)], **TIME_CONSTANT_RANGES_MS}
     return {name: (low * scale, high * scale) for name, (low, high) in ranges.items()}
 
 
-def apply_ranges(populations, ranges: dict, mode: str) -> dict:
+def apply_ranges(populations, ranges: dict, mode: str, clipped: dict | None = None) -> dict:
     """Bring every population's time constants into ``ranges``.
 
     ``mode="clip"`` clips (and warns once, with the counts); ``"error"`` raises.
-    Returns the number of values clipped per parameter.
+    Returns the number of values clipped per parameter (added to ``clipped``).
     """
-    clipped: dict[str, int] = {}
+    clipped = {} if clipped is None else clipped
     for population in populations:
         for name, (low, high) in ranges.items():
             values = population.parameters.get(name)
@@ -112,67 +113,74 @@ def _neuron_deviation(per_denmem: np.ndarray, hicann: np.ndarray, first: np.ndar
     return per_denmem[hicann[:, None], denmems].mean(axis=1) * np.sqrt(neuron_size)
 
 
+def _floating_gate_blocks(neurons, hicann: np.ndarray, first_denmem: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """The floating-gate blocks the neurons sit in, and each neuron's block index."""
+    h = np.concatenate([hicann[p.start:p.stop] for p in neurons]).astype(np.int64)
+    first = np.concatenate([first_denmem[p.start:p.stop] for p in neurons]).astype(np.int64)
+    block = (h * (DENMEMS_PER_HICANN // DENMEMS_PER_FLOATING_GATE_BLOCK)
+             + first // DENMEMS_PER_FLOATING_GATE_BLOCK)
+    return np.unique(block, return_inverse=True)
+
+
+def _set_v_reset(neurons, values: np.ndarray) -> None:
+    offset = 0
+    for population in neurons:
+        population.parameters["v_reset"][:] = values[offset:offset + population.size]
+        offset += population.size
+
+
+def share_v_reset(populations, hicann: np.ndarray, first_denmem: np.ndarray) -> int:
+    """V_reset is one floating-gate cell per block of 128 denmems: its neurons get the
+    mean of what they ask for (in place). Returns the blocks whose neurons asked for
+    different values."""
+    neurons = [p for p in populations if not p.is_source]
+    if not neurons:
+        return 0
+    reset = np.concatenate([p.parameters["v_reset"] for p in neurons])
+    _, which = _floating_gate_blocks(neurons, hicann, first_denmem)
+    programmed = np.bincount(which, weights=reset) / np.bincount(which)
+    spread_within = np.zeros(programmed.size)
+    np.maximum.at(spread_within, which, np.abs(reset - programmed[which]))
+    _set_v_reset(neurons, programmed[which])
+    return int((spread_within > 1e-9).sum())
+
+
 def apply_variation(populations, hicann: np.ndarray, first_denmem: np.ndarray,
                     the_chip: Chip, capacitor: str, neuron_size: int, scale: float,
-                    calibrated: bool, trial_seed: int | None) -> dict:
+                    calibrated: bool, trial: int) -> None:
     """Give every neuron the deviations of the denmems it sits on (in place).
 
     Voltages move by ``sigma z``, time constants by ``sigma / reference z`` of their
     value (sigma: the reference's residual spread, wider without calibration), all
-    times ``scale``. V_reset is one circuit per floating-gate block: its neurons share
-    one programmed value (their mean request) and one deviation. A ``trial_seed``
-    adds the trial-to-trial deviation of one programming.
-
-    Returns
-    -------
-    dict
-        ``v_reset_shared_blocks``: blocks whose neurons asked for different V_reset.
+    times ``scale``. V_reset deviates once per floating-gate block (one circuit).
+    Each programming (``trial``) adds its own trial-to-trial deviation.
     """
     spreads = CALIBRATED_SPREAD[capacitor]
+    references = CALIBRATED_SPREAD_REFERENCE_MS[capacitor]
     width = scale * (1.0 if calibrated else UNCALIBRATED_SPREAD_FACTOR)
-    trial = (np.random.default_rng(np.random.SeedSequence([the_chip.seed, trial_seed]))
-             if trial_seed is not None else None)
-    conflicts = 0
-    for population in populations:
-        if population.is_source:
-            continue
+    # trial-to-trial: TRIAL_TO_TRIAL_FRACTION of the calibrated spread, either way
+    trial_width = scale * TRIAL_TO_TRIAL_FRACTION / width if width > 0 else 0.0
+    rng = np.random.default_rng(np.random.SeedSequence([the_chip.seed, 0x7121A1, trial]))
+    neurons = [p for p in populations if not p.is_source]
+    for population in neurons:
         cells = slice(population.start, population.stop)
         h, first = hicann[cells].astype(np.int64), first_denmem[cells].astype(np.int64)
         for name in VARIED_PARAMETERS:
             values = population.parameters.get(name)
-            if values is None:
+            if values is None or name == "v_reset":
                 continue
+            z = (_neuron_deviation(the_chip.deviation[name], h, first, neuron_size)
+                 + trial_width * rng.standard_normal(population.size))
             sigma = spreads[name] * width
-            if name == "v_reset":
-                continue  # shared per block, below
-            z = _neuron_deviation(the_chip.deviation[name], h, first, neuron_size)
-            if trial is not None:
-                z = z + TRIAL_TO_TRIAL_FRACTION / (1.0 if calibrated
-                                                   else UNCALIBRATED_SPREAD_FACTOR) \
-                    * trial.standard_normal(z.size)
-            if name in CALIBRATED_SPREAD_REFERENCE_MS:
-                relative = sigma / CALIBRATED_SPREAD_REFERENCE_MS[name]
-                values *= np.maximum(1.0 + relative * z, 0.05)  # circuits stay positive
+            if name in references:
+                values *= np.maximum(1.0 + sigma / references[name] * z,
+                                     TIME_CONSTANT_FLOOR)
             else:
                 values += sigma * z
-    # V_reset: one value and one deviation per floating-gate block
-    neurons = [p for p in populations if not p.is_source]
     if neurons:
+        blocks, which = _floating_gate_blocks(neurons, hicann, first_denmem)
+        z = (the_chip.deviation["v_reset"].reshape(-1, DENMEMS_PER_FLOATING_GATE_BLOCK)[
+            blocks, 0] + trial_width * rng.standard_normal(blocks.size))
         reset = np.concatenate([p.parameters["v_reset"] for p in neurons])
-        h = np.concatenate([hicann[p.start:p.stop] for p in neurons]).astype(np.int64)
-        first = np.concatenate([first_denmem[p.start:p.stop] for p in neurons]).astype(np.int64)
-        block = h * (DENMEMS_PER_HICANN // DENMEMS_PER_FLOATING_GATE_BLOCK) \
-            + first // DENMEMS_PER_FLOATING_GATE_BLOCK
-        blocks, which = np.unique(block, return_inverse=True)
-        programmed = np.bincount(which, weights=reset) / np.bincount(which)
-        spread_within = np.zeros(blocks.size)
-        np.maximum.at(spread_within, which, np.abs(reset - programmed[which]))
-        conflicts = int((spread_within > 1e-9).sum())
-        z = the_chip.deviation["v_reset"].reshape(-1, DENMEMS_PER_FLOATING_GATE_BLOCK)[
-            blocks, 0]
-        shared = programmed + spreads["v_reset"] * width * z
-        offset = 0
-        for population in neurons:
-            population.parameters["v_reset"][:] = shared[which[offset:offset + population.size]]
-            offset += population.size
-    return {"v_reset_shared_blocks": conflicts}
+        _set_v_reset(neurons, reset + spreads["v_reset"] * width * z[which])

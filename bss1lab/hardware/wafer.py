@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -17,15 +18,20 @@ from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
                                    HICANNS_PER_WAFER, LEAK_MODES, MODULE_POWER_W,
                                    NEURON_CAPACITY, RECONFIGURATION_TIME_S,
                                    SPEEDUP_NOMINAL, SPEEDUP_RANGE, STP_U_RANGE)
-from bss1lab.hardware.variation import apply_ranges, apply_variation, chip, parameter_ranges
+from bss1lab.hardware.variation import (apply_ranges, apply_variation, chip,
+                                       parameter_ranges, share_v_reset)
 from bss1lab.hardware.weights import quantize, weight_levels
 from bss1lab.network.model import Network
 from bss1lab.network.realise import RealisedNetwork, realise
 
 __all__ = ["Wafer", "MappedNetwork", "EFFECTS"]
 
+#: A sanity bound on ``Wafer.variation``: 10 times the measured spreads is already
+#: far beyond any real chip.
+MAX_VARIATION_SCALE = 10.0
+
 #: The hardware effects, each a switch of ``Wafer``.
-EFFECTS = ("placement_limits", "routing_loss", "parameter_ranges", "variation",
+EFFECTS = ("routing_loss", "parameter_ranges", "variation",
            "weight_quantization", "weight_distortion", "routed_delays", "input_limits",
            "readout_limits", "saturation", "short_term_plasticity")
 
@@ -76,8 +82,11 @@ class MappedNetwork:
 
     def reprogram(self, trial: int) -> "MappedNetwork":
         """The same network on the same chip, its floating gates programmed anew:
-        a fresh trial-to-trial deviation (``trial`` seeds it), the fixed pattern kept.
+        a fresh trial-to-trial deviation (``trial`` seeds it; the first mapping is
+        trial 0), the fixed pattern kept.
         """
+        if isinstance(trial, bool) or not isinstance(trial, (int, np.integer)) or trial < 0:
+            raise ValueError(f"MappedNetwork.reprogram: trial={trial!r} must be an int >= 0")
         if self.requested is None:
             raise ValueError("MappedNetwork.reprogram: an ideal mapping has no floating "
                              "gates to reprogram")
@@ -86,12 +95,12 @@ class MappedNetwork:
                                   first_report=self.report)
 
 
-def _wafer_plasticity(network: RealisedNetwork) -> tuple[tuple, int]:
+def _wafer_plasticity(network: RealisedNetwork, mode: str, clipped: dict) -> tuple:
     """Plastic projections as the synapse drivers can run them: depression or
-    facilitation, not both, with U in the circuit's range. Returns the new
-    per-projection parameters and how many projections had U clipped."""
+    facilitation, not both, with U in the circuit's range (clipped and counted in
+    ``clipped``, or an error, by ``mode``)."""
     low, high = STP_U_RANGE
-    translated, clipped = [], 0
+    translated = []
     for label, plasticity in zip(network.projection_labels, network.projection_plasticity):
         if plasticity is None:
             translated.append(None)
@@ -101,9 +110,35 @@ def _wafer_plasticity(network: RealisedNetwork) -> tuple[tuple, int]:
             raise ValueError(f"Wafer.map: projection {label!r}: the synapse drivers do "
                              "depression or facilitation, not both; set tau_rec or "
                              "tau_facil to 0, or switch short_term_plasticity off")
-        clipped += int(not low <= U <= high)
+        if not low <= U <= high:
+            if mode == "error":
+                raise ValueError(f"Wafer.map: projection {label!r}: U={U:g} is outside "
+                                 f"the {low:g}..{high:g} the synapse drivers realise")
+            warnings.warn(f"Wafer.map: projection {label!r}: U={U:g} clipped to the "
+                          f"synapse drivers' {low:g}..{high:g}", stacklevel=4)
+            clipped["stp_U"] = clipped.get("stp_U", 0) + 1
         translated.append((float(np.clip(U, low, high)), tau_rec, tau_facil))
-    return tuple(translated), clipped
+    return tuple(translated)
+
+
+def _isolated_cells(network: RealisedNetwork, isolate) -> np.ndarray:
+    """Global indices of the neurons ``isolate`` names, checked."""
+    if not isolate:
+        return np.empty(0, dtype=np.int64)
+    cells = []
+    for label, indices in isolate.items():
+        population = network.population(label)
+        if population.is_source:
+            raise ValueError(f"Wafer.map: isolate names {label!r}, a spike source; only "
+                             "neurons sit on HICANNs")
+        local = np.asarray(list(indices), dtype=np.int64)
+        if local.size and (local.min() < 0 or local.max() >= population.size):
+            raise ValueError(f"Wafer.map: isolate[{label!r}] must lie in "
+                             f"0..{population.size - 1}, got {local.tolist()[:10]}")
+        if np.unique(local).size != local.size:
+            raise ValueError(f"Wafer.map: isolate[{label!r}] repeats neurons")
+        cells.append(population.start + local)
+    return np.concatenate(cells)
 
 
 def _copy_for_mapping(requested: RealisedNetwork) -> RealisedNetwork:
@@ -142,11 +177,16 @@ class Wafer:
         HICANNs not to use.
     out_of_range : {"clip", "error"}
         What to do with parameters outside what the circuits realise.
-    placement_limits, routing_loss, parameter_ranges, weight_quantization,
-    weight_distortion, routed_delays, input_limits, readout_limits, saturation,
+    routing_loss, parameter_ranges, weight_quantization, weight_distortion,
+    routed_delays, input_limits, readout_limits, saturation,
     short_term_plasticity : bool
-        Switch each hardware effect; ``variation`` (the number) switches the
-        fixed-pattern noise. :meth:`ideal` switches everything off.
+        Switch each hardware effect. ``parameter_ranges`` covers what the neuron
+        circuits can realise: the time-constant ranges and one V_reset per
+        floating-gate block; ``short_term_plasticity`` the synapse drivers' circuit
+        and its range of U. ``variation`` (the number) switches the
+        fixed-pattern noise, and with it the denmems that fail calibration.
+        Placement always happens on an emulated wafer. :meth:`ideal` switches
+        everything off.
     """
 
     speedup: float = SPEEDUP_NOMINAL
@@ -159,7 +199,6 @@ class Wafer:
     hicanns: tuple | None = None
     blacklist: tuple = ()
     out_of_range: str = "clip"
-    placement_limits: bool = True
     routing_loss: bool = True
     parameter_ranges: bool = True
     weight_quantization: bool = True
@@ -188,9 +227,16 @@ class Wafer:
         if self.out_of_range not in ("clip", "error"):
             raise ValueError(f"Wafer: out_of_range={self.out_of_range!r}; allowed: "
                              "'clip', 'error'")
-        if not (isinstance(self.variation, (int, float)) and 0 <= self.variation <= 10):
+        if (isinstance(self.variation, bool)
+                or not isinstance(self.variation, (int, float))
+                or not 0 <= self.variation <= MAX_VARIATION_SCALE):
             raise ValueError(f"Wafer: variation={self.variation!r} must be a number in "
-                             "0..10 (0: perfect circuits, 1: as measured)")
+                             f"0..{MAX_VARIATION_SCALE:g} (0: perfect circuits, 1: as "
+                             "measured)")
+        for name in (*EFFECTS, "calibrated", "emulate_hardware"):
+            if name != "variation" and not isinstance(getattr(self, name), bool):
+                raise ValueError(f"Wafer: {name}={getattr(self, name)!r} must be True or "
+                                 "False")
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise ValueError(f"Wafer: seed={self.seed!r} must be an int >= 0")
         for name in ("hicanns", "blacklist"):
@@ -203,8 +249,12 @@ class Wafer:
             if bad:
                 raise ValueError(f"Wafer: {name} has HICANNs {bad[:5]} outside "
                                  f"0..{HICANNS_PER_WAFER - 1}")
-        if self.is_ideal and self.parameter_ranges:
-            pass  # ideal() switches everything off; a hand-made mix is allowed
+            repeated = sorted({c for c in chips if chips.count(c) > 1})
+            if repeated:
+                raise ValueError(f"Wafer: {name} names HICANNs {repeated[:5]} more than "
+                                 "once")
+        if not self.is_ideal and self.parameter_ranges:
+            parameter_ranges(self.capacitor, self.leak_mode, self.speedup)  # known?
 
     @classmethod
     def ideal(cls, speedup: float = SPEEDUP_NOMINAL) -> "Wafer":
@@ -281,81 +331,84 @@ class Wafer:
                       "synapses_realised": realised.n_synapses, "synapses_lost": 0}
             return MappedNetwork(realised, self, report=report)
 
-        isolated = np.empty(0, dtype=np.int64)
-        if isolate:
-            isolated = np.concatenate([
-                realised.population(label).start + np.asarray(list(indices), dtype=np.int64)
-                for label, indices in isolate.items()])
+        isolated = _isolated_cells(realised, isolate)
         available = np.array([h for h in (self.hicanns if self.hicanns is not None
                                           else range(HICANNS_PER_WAFER))
                               if h not in set(self.blacklist)], dtype=np.int64)
         the_chip = chip(int(self.seed))
-        failed = the_chip.failed if self.calibrated else np.zeros_like(the_chip.failed)
-        if not self.placement_limits:
-            failed = np.zeros_like(failed)
-        placement = place(realised, available, failed, self.neuron_size, isolated)
+        # calibration blacklists the denmems it fails on (part of the variation effect)
+        blacklisted = self.calibrated and self.variation > 0
+        failed = the_chip.failed if blacklisted else np.zeros_like(the_chip.failed)
+        capacity = ((links.bio_rate(links.INPUT_LINK_LIMIT_HZ, self.speedup),
+                     links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, self.speedup))
+                    if self.input_limits else (np.inf, np.inf))
+        placement = place(realised, available, failed, self.neuron_size, isolated,
+                          *capacity)
         routing = route(realised, placement.hicann, placement.first_denmem,
                         self.neuron_size, limit_drivers=self.routing_loss,
                         seed=int(self.seed))
-        return self._finish(realised, placement, routing, trial=None, started=started)
+        return self._finish(realised, placement, routing, trial=0, started=started)
 
     def _finish(self, requested: RealisedNetwork, placement: Placement, routing: Routing,
                 trial: int | None, started: float, first_report: dict | None = None
                 ) -> MappedNetwork:
         """Everything after placement and routing: parameters, weights, delays, report."""
         network = _copy_for_mapping(requested)
-        stp_clipped = 0
-        if self.short_term_plasticity:
-            network.projection_plasticity, stp_clipped = _wafer_plasticity(network)
         the_chip = chip(int(self.seed))
         n_requested = requested.n_synapses
         keep = routing.realised
         projection_of = np.searchsorted(requested.projection_offsets,
                                         np.arange(n_requested), side="right") - 1
+        n_projections = len(requested.projection_labels)
         requested_per_projection = np.diff(requested.projection_offsets)
-        realised_per_projection = np.bincount(projection_of[keep],
-                                              minlength=len(requested.projection_labels))
+        realised_per_projection = np.bincount(projection_of[keep], minlength=n_projections)
 
         clipped: dict[str, int] = {}
+        shared_blocks = 0
+        if self.short_term_plasticity:
+            network.projection_plasticity = _wafer_plasticity(network, self.out_of_range,
+                                                              clipped)
         if self.parameter_ranges:
-            clipped = apply_ranges(network.populations,
-                                   parameter_ranges(self.capacitor, self.leak_mode,
-                                                    self.speedup), self.out_of_range)
-        shared = {"v_reset_shared_blocks": 0}
+            apply_ranges(network.populations, parameter_ranges(
+                self.capacitor, self.leak_mode, self.speedup), self.out_of_range, clipped)
+            shared_blocks = share_v_reset(network.populations, placement.hicann,
+                                          placement.first_denmem)
         if self.variation > 0:
-            shared = apply_variation(network.populations, placement.hicann,
-                                     placement.first_denmem, the_chip, self.capacitor,
-                                     self.neuron_size, self.variation, self.calibrated,
-                                     trial)
+            apply_variation(network.populations, placement.hicann, placement.first_denmem,
+                            the_chip, self.capacitor, self.neuron_size, self.variation,
+                            self.calibrated, trial)
 
-        weight = requested.weight.astype(np.float64)
-        quantization_error = np.zeros(len(requested.projection_labels))
+        # weights of the realised synapses: 16 levels of each row's scale, then the
+        # analog spread of each synapse
+        weight = requested.weight[keep].astype(np.float64)
+        quantization_error = np.zeros(n_projections)
         if self.weight_quantization:
-            quantized, _ = quantize(weight, routing.row_group, routing.n_row_groups,
+            quantized, _ = quantize(weight, routing.row_group[keep], routing.n_row_groups,
                                     weight_levels(self.calibrated))
             relative = np.divide(np.abs(quantized - weight), np.abs(weight),
                                  out=np.zeros_like(weight), where=weight != 0)
-            sums = np.bincount(projection_of, weights=relative,
-                               minlength=len(requested.projection_labels)).astype(float)
-            quantization_error = np.divide(sums, requested_per_projection,
-                                           out=np.zeros(sums.size),
-                                           where=requested_per_projection > 0)
+            sums = np.bincount(projection_of[keep], weights=relative,
+                               minlength=n_projections).astype(float)
+            quantization_error = np.divide(sums, realised_per_projection,
+                                           out=np.zeros(n_projections),
+                                           where=realised_per_projection > 0)
             weight = quantized
         if self.weight_distortion and self.variation > 0:
             spread = CALIBRATED_SPREAD[self.capacitor]["weights"] * self.variation
             rng = np.random.default_rng([the_chip.weight_deviation_seed, 7])
-            weight = np.maximum(weight * (1.0 + spread * rng.standard_normal(weight.size)),
-                                0.0) * np.sign(requested.weight)
-        delay = requested.delay.astype(np.float64)
+            deviation = rng.standard_normal(n_requested)[keep]  # fixed per synapse
+            weight = weight * np.maximum(1.0 + spread * deviation, 0.0)
+        delay = requested.delay[keep].astype(np.float64)
         if self.routed_delays:
             rng = np.random.default_rng([the_chip.weight_deviation_seed, 11])
             delay = routed_delays(wafer_geometry(), placement.hicann[requested.pre],
-                                  placement.hicann[requested.post], rng)
+                                  placement.hicann[requested.post], self.speedup,
+                                  rng)[keep]
 
         network.pre = requested.pre[keep]
         network.post = requested.post[keep]
-        network.weight = weight[keep].astype(np.float32)
-        network.delay = delay[keep].astype(np.float32)
+        network.weight = weight.astype(np.float32)
+        network.delay = delay.astype(np.float32)
         network.receptor = requested.receptor[keep]
         network.projection_offsets = np.concatenate(
             [[0], np.cumsum(realised_per_projection)]).astype(np.int64)
@@ -371,18 +424,17 @@ class Wafer:
             "synapses_lost": lost,
             "synapse_loss_fraction": lost / n_requested if n_requested else 0.0,
             "weight_quantization_error": float(
-                np.sum(quantization_error * requested_per_projection) / max(n_requested, 1)),
-            "parameters_clipped": int(sum(clipped.values())) + stp_clipped,
-            "clipped_stp_U": stp_clipped,
+                np.sum(quantization_error * realised_per_projection) / max(keep.sum(), 1)),
+            "parameters_clipped": int(sum(clipped.values())),
             **{f"clipped_{name}": count for name, count in clipped.items()},
-            "v_reset_shared_blocks": shared["v_reset_shared_blocks"],
+            "v_reset_shared_blocks": shared_blocks,
             "neurons_reset_at_or_above_threshold": reset_above,
             "hicanns_used": placement.hicanns_used,
             "neurons_placed": n_neurons,
             "synapse_drivers_used": int(routing.drivers_used.sum()),
             "synapse_drivers_needed": int(routing.drivers_needed.sum()),
             "wafer_seed": int(self.seed),
-            "trial": -1 if trial is None else int(trial),
+            "trial": int(trial),
             "configuration_time_s": (CONFIGURATION_TIME_S if first_report is None
                                      else RECONFIGURATION_TIME_S),
             "mapping_time_s": time.perf_counter() - started,
@@ -399,7 +451,8 @@ class Wafer:
                              "weight_quantization_error": quantization_error}
         mapped = MappedNetwork(network, self, hicann=placement.hicann,
                                input_limited=self.input_limits,
-                               wafer_plasticity=self.short_term_plasticity, report=report,
+                               wafer_plasticity=self.short_term_plasticity,
+                               report=report,
                                projection_report=projection_report,
                                hicann_report=hicann_report, requested=requested,
                                placement=placement, routing=routing)

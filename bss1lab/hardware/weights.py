@@ -48,11 +48,11 @@ def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: n
     digital : int8 array
         The 4-bit value of each synapse.
     """
-    magnitude = np.abs(weight.astype(np.float64))
+    magnitude = weight.astype(np.float64)  # conductances: never negative on the wafer
     scale = _group_maximum(magnitude, row_group, n_groups)[row_group]
     fraction = np.divide(magnitude, scale, out=np.zeros_like(magnitude), where=scale > 0)
     # nearest level: levels are increasing, so compare with the midpoints
     midpoints = 0.5 * (levels[1:] + levels[:-1])
     digital = np.searchsorted(midpoints, fraction).astype(np.int8)
-    quantized = np.sign(weight) * levels[digital] * scale
+    quantized = levels[digital] * scale
     return quantized, digital
