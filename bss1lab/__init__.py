@@ -16,9 +16,10 @@ import importlib
 from typing import Any
 
 __version__ = "0.1.0"
-_SUBMODULES = ("network", "hardware", "emulator", "experiments", "plotting", "widgets")
+_SUBMODULES = ("network", "hardware", "emulator", "experiments", "widgets")
+__all__ = ["__version__", *_SUBMODULES]
 
-from bss1lab import network  # noqa: E402  (numpy and numba; no xarray, no Jupyter)
+from bss1lab import network as network  # noqa: E402  (numpy, numba; no xarray, no Jupyter)
 
 
 def __getattr__(name: str) -> Any:

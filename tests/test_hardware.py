@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 import pytest
 
-from bss1lab.emulator import Emulation
 from bss1lab.experiments import run
 from bss1lab.hardware import EFFECTS, Wafer
 from bss1lab.hardware.spec import (CALIBRATED_SPREAD, DELAY_OFFSET_MS, DELAY_PER_HOP_MS,
@@ -14,7 +13,7 @@ from bss1lab.hardware.spec import (CALIBRATED_SPREAD, DELAY_OFFSET_MS, DELAY_PER
 from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.variation import chip
 from bss1lab.network import (AllToAllConnector, FixedNumberPreConnector, IF_cond_exp,
-                             IF_curr_exp, Network, OneToOneConnector, Population, Projection,
+                             IF_curr_exp, Network, Population, Projection,
                              RandomDistribution, SpikeSourceArray, SpikeSourcePoisson,
                              StaticSynapse)
 from bss1lab.network.brunel import HARDWARE_CELL_PARAMETERS
