@@ -70,7 +70,8 @@ def test_the_wafer_runs_the_drivers_circuit(tau_rec, tau_facil):
     cell = IF_cond_exp(tau_syn_E=1e9, tau_m=1e9, v_thresh=1e9, v_reset=-70.0)
     synapse = TsodyksMarkramSynapse(U=0.5, tau_rec=tau_rec, tau_facil=tau_facil,
                                     weight=0.01, delay=1.0)
-    measured, emulation = jumps(wafer, cell, synapse, "gsyn_exc")
+    with pytest.warns(UserWarning, match="U=0.5 clipped to the synapse drivers'"):
+        measured, emulation = jumps(wafer, cell, synapse, "gsyn_exc")
     U = STP_U_RANGE[1]  # 0.5 is beyond the circuit's range: clipped to 0.40
     assert emulation.mapped.report["clipped_stp_U"] == 1
     expected = 0.01 * wafer_circuit(U, tau_rec or tau_facil, tau_facil > 0, TRAIN.size)
