@@ -230,6 +230,10 @@ def test_readout_drops_are_exact_for_bursts():
     assert (ds.spike_count.values[:59] == 10).all()  # each neuron fires once a burst
     assert ds.attrs["readout_spikes_dropped"] == 10 * (59 - LINK_BUFFER_EVENTS)
     assert ds.sizes["spike"] == 10 * LINK_BUFFER_EVENTS
+    assert int(ds.recorded_spike_count.sum()) == 10 * LINK_BUFFER_EVENTS
+    # the readout loses spikes from the record only: the network ran as without it
+    plain = run(net, 1000.0, wafer=only(None))
+    np.testing.assert_array_equal(plain.spike_count, ds.spike_count)
     assert int(ds.hicann_readout_dropped.sum()) == ds.attrs["readout_spikes_dropped"]
 
 

@@ -17,12 +17,14 @@ __all__ = ["to_dataset", "UNITS"]
 
 #: Units of the Dataset's variables and coordinates.
 UNITS = {"spike_time": "ms", "time": "ms", "hardware_time": "us", "rate": "Hz",
-         "spike_count": "1", "v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS",
+         "spike_count": "1", "recorded_spike_count": "1", "v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS",
          "isyn_exc": "nA", "isyn_inh": "nA", "w": "nA"}
 _DESCRIPTIONS = {
     "spike_time": "time of each recorded spike (biological)",
     "rate": "mean firing rate over the recorded interval, every cell",
-    "spike_count": "spikes emitted in the recorded interval, every cell",
+    "spike_count": "spikes emitted in the recorded interval, every cell (the "
+                   "emulator's ground truth)",
+    "recorded_spike_count": "spikes in the record: what the wafer's readout delivered",
     "v": "membrane potential", "gsyn_exc": "excitatory synaptic conductance",
     "gsyn_inh": "inhibitory synaptic conductance", "isyn_exc": "excitatory synaptic current",
     "isyn_inh": "inhibitory synaptic current", "w": "adaptation current",
@@ -98,6 +100,8 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
             "rate": _with_units("rate", xr.DataArray(rate, dims="neuron")),
             "spike_count": _with_units("spike_count", xr.DataArray(spike_count,
                                                                    dims="neuron")),
+            "recorded_spike_count": _with_units("recorded_spike_count", xr.DataArray(
+                np.bincount(spike_cell, minlength=n), dims="neuron")),
         },
         coords={
             "neuron": ("neuron", np.arange(n, dtype=np.int32)),
