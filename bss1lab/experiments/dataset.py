@@ -81,9 +81,7 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
     spike_time = np.concatenate([c.spike_time for c in chunks])
     hicann = (mapped.hicann.astype(np.int16) if mapped.hicann is not None
               else np.full(n, -1, dtype=np.int16))
-    is_source = np.zeros(n, dtype=bool)
-    for pop in net.populations:
-        is_source[pop.start:pop.stop] = pop.is_source
+    is_source = net.is_source
     wafer = mapped.wafer
     readout_dropped = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
     if not wafer.is_ideal and wafer.readout_limits:
@@ -155,7 +153,7 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
         "readout_spikes_dropped": int(readout_dropped.sum()),
         "input_spikes_dropped": int(input_dropped.sum()),
         "wafer_energy_j": float(MODULE_POWER_W * duration_ms * 1e-3 / mapped.speedup),
-        "neurons": int(sum(p.size for p in net.populations if not p.is_source)),
+        "neurons": int((~is_source).sum()),
         "synapses": net.n_synapses,
     })
     ds.attrs.update(mapped.report)

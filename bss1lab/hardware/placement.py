@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.runs import run_starts
 from bss1lab.hardware.spec import HICANNS_PER_WAFER, NEURON_CAPACITY
 from bss1lab.network.realise import RealisedNetwork
 
@@ -141,11 +142,7 @@ def _place_sources(network: RealisedNetwork, hicann: np.ndarray, available: np.n
     HICANN with room; failing that, to their main target's (whose buffers will then
     drop spikes). A source without synapses stays at -1: it never enters the wafer.
     """
-    sources = np.concatenate([np.arange(p.start, p.stop) for p in network.populations
-                              if p.is_source] or [np.empty(0, dtype=np.int64)])
-    if not sources.size:
-        return
-    from_source = np.isin(network.pre, sources)
+    from_source = network.is_source[network.pre]
     if not from_source.any():
         return
     pre = network.pre[from_source].astype(np.int64)
@@ -154,7 +151,7 @@ def _place_sources(network: RealisedNetwork, hicann: np.ndarray, available: np.n
     source_of_pair, hicann_of_pair = np.divmod(pairs, HICANNS_PER_WAFER)
     order = np.lexsort((-counts, source_of_pair))  # per source: most synapses first
     source_of_pair, hicann_of_pair = source_of_pair[order], hicann_of_pair[order]
-    starts = np.flatnonzero(np.r_[True, source_of_pair[1:] != source_of_pair[:-1]])
+    starts = run_starts(source_of_pair)
     ends = np.r_[starts[1:], source_of_pair.size]
     rates = source_rates(network)
     geometry = wafer_geometry()

@@ -36,6 +36,7 @@ from bss1lab.hardware.spec import (DELAY_JITTER_MS, DELAY_OFFSET_MS, DELAY_PER_H
                                    ROWS_PER_DRIVER, SOURCES_PER_HALF_ROW,
                                    SOURCES_PER_L1_BUS, SWITCH_CLASSES,
                                    SYNAPSE_DRIVERS_PER_HICANN)
+from bss1lab.hardware.runs import rank_in_runs, run_index, run_starts
 from bss1lab.network.realise import RealisedNetwork
 
 __all__ = ["Routing", "route", "routed_delays"]
@@ -74,9 +75,7 @@ def _bus_and_address(network: RealisedNetwork, hicann: np.ndarray,
                      first_denmem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per cell: the L1 bus its spikes travel on and its address on that bus."""
     n = network.n_cells
-    is_source = np.zeros(n, dtype=bool)
-    for population in network.populations:
-        is_source[population.start:population.stop] = population.is_source
+    is_source = network.is_source
     # neurons: numbered per HICANN in denmem order; sources: per input link in order;
     # a source without synapses (no link, hicann -1) is numbered apart
     order_key = np.where(is_source, HICANNS_PER_WAFER + hicann.astype(np.int64),
@@ -84,22 +83,10 @@ def _bus_and_address(network: RealisedNetwork, hicann: np.ndarray,
     order_key[hicann < 0] = 2 * HICANNS_PER_WAFER
     order = np.lexsort((np.arange(n), first_denmem, order_key))
     index = np.empty(n, dtype=np.int64)
-    index[order] = _rank_in_runs(order_key[order])
+    index[order] = rank_in_runs(order_key[order])
     channel, address = np.divmod(index, SOURCES_PER_L1_BUS)
     bus = order_key * _BUSES_PER_HICANN + channel
     return bus, address
-
-
-def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
-    """Where each run of equal values in ``sorted_keys`` starts."""
-    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-
-
-def _rank_in_runs(sorted_keys: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal values of ``sorted_keys``."""
-    starts = _run_starts(sorted_keys)
-    lengths = np.diff(np.r_[starts, sorted_keys.size])
-    return np.arange(sorted_keys.size) - np.repeat(starts, lengths)
 
 
 def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray,
@@ -131,19 +118,19 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
     order = np.argsort(group_key * network.n_cells + post)
     sorted_pair = (group_key * network.n_cells + post)[order]
     rank = np.empty(n_synapses, dtype=np.int64)
-    rank[order] = _rank_in_runs(sorted_pair)
+    rank[order] = rank_in_runs(sorted_pair)
 
     # runs of one (group, neuron): how many synapses; runs of one group: the rows
-    pair_start = _run_starts(sorted_pair)
+    pair_start = run_starts(sorted_pair)
     pair_count = np.diff(np.r_[pair_start, n_synapses])
     pair_group_key = sorted_pair[pair_start] // network.n_cells
-    group_start = _run_starts(pair_group_key)
-    group_of_pair = np.cumsum(np.r_[True, pair_group_key[1:] != pair_group_key[:-1]]) - 1
+    group_start = run_starts(pair_group_key)
+    group_of_pair = run_index(pair_group_key)
     # a group needs the half rows of its busiest neuron: n synapses take n * 4 / size
     half_rows = np.maximum.reduceat(-(-pair_count * 4 // neuron_size), group_start)
     bus_key = pair_group_key[group_start] // 8     # (target HICANN, bus) of each group
-    bus_start = _run_starts(bus_key)
-    bus_of_group = np.cumsum(np.r_[True, bus_key[1:] != bus_key[:-1]]) - 1
+    bus_start = run_starts(bus_key)
+    bus_of_group = run_index(bus_key)
     bus_half_rows = np.add.reduceat(half_rows, bus_start)
     bus_drivers = -(-bus_half_rows // HALF_ROWS_PER_DRIVER)
     bus_hicann = bus_key[bus_start] // n_buses
@@ -184,10 +171,8 @@ def _fair_floor(shares: np.ndarray, owner: np.ndarray) -> np.ndarray:
     leftover = np.round(np.bincount(owner, weights=fraction)).astype(np.int64)
     order = np.lexsort((-fraction, owner))
     owners_sorted = owner[order]
-    starts = np.flatnonzero(np.r_[True, owners_sorted[1:] != owners_sorted[:-1]])
-    rank = np.arange(owner.size) - np.repeat(starts, np.diff(np.r_[starts, owner.size]))
     extra = np.zeros(owner.size, dtype=np.int64)
-    extra[order] = rank < leftover[owners_sorted]
+    extra[order] = rank_in_runs(owners_sorted) < leftover[owners_sorted]
     return floors + extra
 
 

@@ -103,6 +103,14 @@ class RealisedNetwork:
     def n_synapses(self) -> int:
         return int(self.pre.size)
 
+    @property
+    def is_source(self) -> np.ndarray:
+        """Per cell: True for spike sources, False for neurons."""
+        mask = np.zeros(self.n_cells, dtype=bool)
+        for population in self.populations:
+            mask[population.start:population.stop] = population.is_source
+        return mask
+
     def population(self, label: str) -> PopulationSlice:
         """The slice of the population called ``label``."""
         for population in self.populations:
