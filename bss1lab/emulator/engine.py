@@ -151,6 +151,9 @@ class Emulation:
         self._kernel = k.run_steps_serial if self.layout.n_blocks == 1 else k.run_steps
         self._spikes, self._trace_cells, self._variables, self._every = self._recorders(
             record_spikes, record_variables, record_cells, record_interval)
+        # the kernel's state index of each traced variable
+        self._trace_state = np.array([STATE_VARIABLES[v] for v in self._variables],
+                                     dtype=np.int64)
         buffer = max(MIN_SPIKE_BUFFER, 8 * int(self._spikes.sum()))
         self._out = (np.empty(buffer, dtype=np.int32), np.empty(buffer, dtype=np.int64),
                      np.empty(buffer, dtype=np.int32))
@@ -321,9 +324,7 @@ class Emulation:
             recording = k.Recording(
                 spikes=self._spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
-                trace_state=np.array([STATE_VARIABLES[v] for v in self._variables],
-                                     dtype=np.int64),
-                trace_every=self._every, traces=traces)
+                trace_state=self._trace_state, trace_every=self._every, traces=traces)
             done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
                                          self.layout.synapses, self.layout.plasticity,
@@ -364,8 +365,7 @@ class Emulation:
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""
         dynamics = (self.state.v, self.state.syn_e, self.state.syn_i, self.state.w)
-        return np.stack([dynamics[STATE_VARIABLES[v]][self._trace_cells]
-                         for v in self._variables])
+        return np.stack([dynamics[j][self._trace_cells] for j in self._trace_state])
 
     # --- what is recorded -----------------------------------------------------------
 
