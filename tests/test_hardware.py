@@ -114,7 +114,7 @@ def test_parameter_ranges_alone_clip_and_count(small_network):
     assert "clipped_tau_syn_E" not in fast.report
 
 
-def dense_network(n=2000, k=400):
+def dense_network(n=3000, k=1000):
     """Dense enough to overrun the synapse drivers of 8-denmem neurons."""
     cell = IF_cond_exp(**HARDWARE_CELL_PARAMETERS)
     neurons = Population(n, cell, label="N")

@@ -14,14 +14,11 @@ The budget (per target HICANN), after marocco's synapse-driver requirements:
   2nd half row).
 * So a (bus, address group, receptor) needs as many half rows as its busiest target
   neuron needs, and a bus needs a quarter of its half rows in drivers.
-* A bus reaches the drivers through the sparse switch between vertical lines and
-  drivers: a vertical line connects to one driver in each block of eight
-  (electronicvisions/halco, hal/HICANN/SynapseSwitch.cpp), so the buses arriving on
-  lines of one of the eight switch classes share that class's 28 drivers. Which
-  line, and so which class, a bus arrives on is the L1 router's choice; here it is
-  drawn from the wafer seed, as an unbalanced router would leave it.
-* Buses that want more drivers than their class has share them in proportion;
-  synapses beyond the half rows a group got are lost, the same on every neuron.
+* The bus must reach the target HICANN over the L1 lines and there get drivers
+  that its vertical line can enter (``l1``): synapses of a bus that does not arrive
+  are lost; a bus that gets fewer drivers than it needs shares them among its
+  groups in proportion, and synapses beyond the half rows a group got are lost, the
+  same on every neuron.
 """
 
 from __future__ import annotations
@@ -30,19 +27,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bss1lab.hardware.geometry import WaferGeometry
+from bss1lab.hardware import l1
+from bss1lab.hardware.geometry import WaferGeometry, wafer_geometry
 from bss1lab.hardware.spec import (DELAY_JITTER_MS, DELAY_OFFSET_MS, DELAY_PER_HOP_MS,
-                                   HALF_ROWS_PER_ROW, HICANNS_PER_WAFER, REFERENCE_SPEEDUP,
-                                   ROWS_PER_DRIVER, SOURCES_PER_HALF_ROW,
-                                   SOURCES_PER_L1_BUS, SWITCH_CLASSES,
-                                   SYNAPSE_DRIVERS_PER_HICANN)
+                                   HALF_ROWS_PER_ROW, HICANNS_PER_WAFER, OUTPUT_CHANNELS,
+                                   REFERENCE_SPEEDUP, ROWS_PER_DRIVER, SENDING_LINES,
+                                   SOURCES_PER_HALF_ROW, SOURCES_PER_L1_BUS,
+                                   VERTICAL_LINES_PER_SIDE)
 from bss1lab.hardware.runs import rank_in_runs, run_index, run_starts
 from bss1lab.network.realise import RealisedNetwork
 
 __all__ = ["Routing", "route", "routed_delays"]
 
 HALF_ROWS_PER_DRIVER = ROWS_PER_DRIVER * HALF_ROWS_PER_ROW
-DRIVERS_PER_CLASS = SYNAPSE_DRIVERS_PER_HICANN // SWITCH_CLASSES
 #: Buses per source HICANN (its output channels) reserved in the bus numbering; the
 #: sources of an input link follow after all HICANNs' output buses.
 _BUSES_PER_HICANN = 64
@@ -62,6 +59,9 @@ class Routing:
     n_row_groups : int
     drivers_needed, drivers_used : int arrays (HICANNs on the wafer)
         Synapse drivers each HICANN would need for all its synapses, and got.
+    synapses_unreached : int
+        Synapses lost because their bus did not reach the target HICANN (the rest of
+        the loss is synapses beyond the drivers their bus got there).
     """
 
     realised: np.ndarray
@@ -69,6 +69,7 @@ class Routing:
     n_row_groups: int
     drivers_needed: np.ndarray
     drivers_used: np.ndarray
+    synapses_unreached: int = 0
 
 
 def _bus_and_address(network: RealisedNetwork, hicann: np.ndarray,
@@ -90,7 +91,7 @@ def _bus_and_address(network: RealisedNetwork, hicann: np.ndarray,
 
 
 def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray,
-          neuron_size: int, limit_drivers: bool = True, seed: int = 0) -> Routing:
+          neuron_size: int, limit_drivers: bool = True) -> Routing:
     """Decide which synapses the drivers of each target HICANN can realise.
 
     Parameters
@@ -101,8 +102,6 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
         Denmems per neuron.
     limit_drivers : bool
         False: every synapse is realised (the budget is still computed and reported).
-    seed : int
-        The wafer seed: decides the switch class each bus arrives on.
     """
     n_synapses = network.n_synapses
     if n_synapses == 0:
@@ -137,15 +136,12 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
     drivers_needed = np.bincount(bus_hicann, weights=bus_drivers,
                                  minlength=HICANNS_PER_WAFER).astype(np.int64)
 
-    granted_drivers = bus_drivers.copy()
+    bus_synapses = np.bincount(bus_of_group[group_of_pair], weights=pair_count)
     if limit_drivers:
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB05]))
-        switch_class = rng.integers(SWITCH_CLASSES, size=bus_start.size)
-        pool = bus_hicann * SWITCH_CLASSES + switch_class
-        wanted = np.bincount(pool, weights=bus_drivers)[pool]
-        over = wanted > DRIVERS_PER_CLASS
-        granted_drivers[over] = _fair_floor(bus_drivers[over] * DRIVERS_PER_CLASS
-                                            / wanted[over], pool[over])
+        granted_drivers, unreached = _granted_drivers(
+            bus_key[bus_start] % n_buses, bus_hicann, bus_drivers, bus_synapses)
+    else:
+        granted_drivers, unreached = bus_drivers.copy(), np.zeros(bus_start.size, bool)
     drivers_used = np.bincount(bus_hicann, weights=granted_drivers,
                                minlength=HICANNS_PER_WAFER).astype(np.int64)
     # a bus's granted half rows go to its groups in proportion to their need
@@ -160,7 +156,39 @@ def route(network: RealisedNetwork, hicann: np.ndarray, first_denmem: np.ndarray
     row_group[order] = np.repeat(group_of_pair, pair_count)
     return Routing(realised=rank < allowed, row_group=row_group,
                    n_row_groups=int(group_start.size), drivers_needed=drivers_needed,
-                   drivers_used=drivers_used)
+                   drivers_used=drivers_used,
+                   synapses_unreached=int(bus_synapses[unreached].sum()))
+
+
+def _granted_drivers(bus: np.ndarray, target_hicann: np.ndarray, wanted: np.ndarray,
+                     synapses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per (bus, target HICANN): the drivers the L1 network gives it, and whether the
+    bus reached that HICANN at all (see ``l1``)."""
+    geometry = wafer_geometry()
+    buses, bus_index = np.unique(bus, return_inverse=True)
+    key, channel = np.divmod(buses, _BUSES_PER_HICANN)
+    is_input = key >= HICANNS_PER_WAFER
+    source = np.where(is_input, key - HICANNS_PER_WAFER, key)
+    # neurons send on channels 0, 1, ... and input links on 7, 6, ...: a bus whose
+    # channel the HICANN does not have, or shares with its neurons, is not sent
+    slot = np.where(is_input, OUTPUT_CHANNELS - 1 - channel, channel)
+    neuron_channels = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
+    np.maximum.at(neuron_channels, source[~is_input], channel[~is_input] + 1)
+    sendable = (slot >= 0) & (slot < OUTPUT_CHANNELS) & (
+        ~is_input | (slot >= neuron_channels[source]))
+    line = np.where(sendable, np.asarray(SENDING_LINES)[np.clip(slot, 0, None)
+                                                         % OUTPUT_CHANNELS], -1)
+    priority = np.bincount(bus_index, weights=synapses)
+    arrival = l1.route_buses(geometry.x[source], geometry.y[source], line, priority,
+                             bus_index, geometry.x[target_hicann],
+                             geometry.y[target_hicann])
+    reached = arrival >= 0
+    granted = np.zeros(bus.size, dtype=np.int64)
+    side = arrival[reached] // VERTICAL_LINES_PER_SIDE
+    granted[reached] = l1.assign_drivers(target_hicann[reached] * 2 + side,
+                                         l1.switch_class(arrival[reached]),
+                                         wanted[reached], synapses[reached])
+    return granted, ~reached
 
 
 def _fair_floor(shares: np.ndarray, owner: np.ndarray) -> np.ndarray:

@@ -47,10 +47,31 @@ HALF_ROWS_PER_ROW = 2
 #: Usable addresses (sources) on one L1 bus: 64 minus the reserved ones.
 SOURCES_PER_L1_BUS = 59
 #: The switch between vertical L1 lines and synapse drivers is sparse: a line reaches
-#: one driver in each block of eight (electronicvisions/halco:
-#: hal/HICANN/SynapseSwitch.cpp), so drivers fall into eight classes by the lines
-#: that reach them.
+#: one driver in each block of eight on its side, so drivers fall into eight classes
+#: by the lines that reach them; lines 4 k .. 4 k + 3 (mod 32) share a class
+#: (electronicvisions/halco: SynapseSwitchOnHICANN::column, VLineOnHICANN::
+#: toSynapseDriverOnHICANN).
 SWITCH_CLASSES = 8
+#: Synapse drivers form four quadrants of 56 (top/bottom x left/right); a bus entering
+#: a driver may be passed on to adjacent free drivers of its quadrant (a chain), as
+#: marocco's driver assignment does (electronicvisions/marocco:
+#: marocco/routing/Fieres.cpp; halco SynapseDriverOnQuadrant).
+DRIVERS_PER_QUADRANT = 56
+
+# --- L1 buses (electronicvisions/halco: src/halco/hicann/v2/l1.cpp, include/halco/
+# hicann/v2/l1.h) ---------------------------------------------------------------------
+#: Horizontal and vertical L1 lines per HICANN (the vertical ones, 128 per side).
+HORIZONTAL_LINES = 64
+VERTICAL_LINES_PER_SIDE = 128
+#: A HICANN's output channels (merger tree) and the horizontal line each one sends on.
+OUTPUT_CHANNELS = 8
+SENDING_LINES = (6, 14, 22, 30, 38, 46, 54, 62)
+#: A line continues on the neighbouring HICANN shifted by this many lines (east: +2
+#: for horizontal lines; north: +2 on the left vertical lines, -2 on the right ones).
+LINE_SHIFT_PER_HOP = 2
+#: The crossbar joins horizontal line h to vertical lines 31 - h // 2 + 32 k (left) and
+#: 128 + h // 2 + 32 k (right), k = 0..3.
+CROSSBAR_STRIDE = 32
 #: Weight resolution: 4 bits.
 WEIGHT_LEVELS = 16
 #: Uncalibrated synaptic conductance for digital weight w (hardware units, nS):

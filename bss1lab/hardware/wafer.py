@@ -345,8 +345,7 @@ class Wafer:
         placement = place(realised, available, failed, self.neuron_size, isolated,
                           *capacity)
         routing = route(realised, placement.hicann, placement.first_denmem,
-                        self.neuron_size, limit_drivers=self.routing_loss,
-                        seed=int(self.seed))
+                        self.neuron_size, limit_drivers=self.routing_loss)
         return self._finish(realised, placement, routing, trial=0, started=started)
 
     def _finish(self, requested: RealisedNetwork, placement: Placement, routing: Routing,
@@ -422,6 +421,7 @@ class Wafer:
             "synapses_requested": n_requested,
             "synapses_realised": int(keep.sum()),
             "synapses_lost": lost,
+            "synapses_lost_unreached": routing.synapses_unreached,
             "synapse_loss_fraction": lost / n_requested if n_requested else 0.0,
             "weight_quantization_error": float(
                 np.sum(quantization_error * realised_per_projection) / max(keep.sum(), 1)),
