@@ -291,7 +291,7 @@ class Emulation:
             return changes[self._next_change][0]
         return np.iinfo(np.int64).max
 
-    def run(self, duration: float) -> RunChunk:
+    def run(self, duration: float, record: bool = True) -> RunChunk:
         """Advance by ``duration`` ms of biological time and return what was recorded.
 
         Parameters
@@ -299,6 +299,9 @@ class Emulation:
         duration : float
             ms, >= 0. The run ends on the grid step nearest to the total time asked
             for so far, so runs of any lengths add up exactly.
+        record : bool
+            False: record no spikes and no traces in this run (the network evolves
+            the same; spike counts and synaptic events are still counted).
         """
         if not (isinstance(duration, (int, float, np.integer, np.floating))
                 and np.isfinite(duration) and duration >= 0):
@@ -310,7 +313,9 @@ class Emulation:
         events_before = self.synaptic_events
         dropped_before = self.state.input_dropped.copy()
         trace_blocks, trace_steps = [], []
-        if self._every and not self._sampled_start:
+        every = self._every if record else 0
+        spikes = self._spikes if record else np.zeros_like(self._spikes)
+        if every and not self._sampled_start:
             trace_blocks.append(self._sample()[None])
             trace_steps.append(np.array([self.step], dtype=np.int64))
             self._sampled_start = True
@@ -319,20 +324,20 @@ class Emulation:
         started = time.perf_counter()
         while self.step < stop_step:
             steps = int(min(stop_step, self._apply_current_changes()) - self.step)
-            traces = np.empty((steps // self._every + 1 if self._every else 0,
+            traces = np.empty((steps // every + 1 if every else 0,
                                len(self._variables), self._trace_cells.size))
             recording = k.Recording(
-                spikes=self._spikes, out_cell=self._out[0], out_step=self._out[1],
+                spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
-                trace_state=self._trace_state, trace_every=self._every, traces=traces)
+                trace_state=self._trace_state, trace_every=every, traces=traces)
             done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
                                          self.layout.synapses, self.layout.plasticity,
                                          self.state, recording)
             if written:
                 trace_blocks.append(traces[:written])
-                first = (self.step // self._every + 1) * self._every
-                trace_steps.append(first + self._every * np.arange(written, dtype=np.int64))
+                first = (self.step // every + 1) * every
+                trace_steps.append(first + every * np.arange(written, dtype=np.int64))
             used = int(out_used[0])
             spike_cells.append(self._out[0][:used].copy())
             spike_steps.append(self._out[1][:used].copy())

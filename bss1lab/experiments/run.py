@@ -16,7 +16,7 @@ from bss1lab.network.model import (Network, Population, Projection, StaticSynaps
                                    StepCurrentSource)
 from bss1lab.validation import as_number
 
-__all__ = ["run", "single_neuron"]
+__all__ = ["run", "single_neuron", "long_time_evolution"]
 
 
 def run(network: Network, duration: float, *, wafer: Wafer | None = None,
@@ -25,7 +25,8 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         record_spikes: Sequence[str] | str | None = None,
         record_variables: Sequence[str] = (),
         record_cells: Mapping[str, Sequence[int]] | None = None,
-        record_interval: float | None = None) -> xr.Dataset:
+        record_interval: float | None = None,
+        isolate: Mapping[str, Sequence[int]] | None = None) -> xr.Dataset:
     """Map ``network`` onto ``wafer``, run it for ``duration`` ms and return the results.
 
     Parameters
@@ -47,6 +48,8 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
     record_spikes, record_variables, record_cells, record_interval
         What to record (see ``Emulation``); by default the spikes of every neuron
         population.
+    isolate : mapping of population label to local indices, optional
+        Neurons that get a HICANN each on the wafer (see ``Wafer.map``).
 
     Returns
     -------
@@ -55,18 +58,80 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         wall_time_s, synaptic_events, ...).
     """
     as_number("run", "duration", duration, low=0.0, low_inclusive=False)
+    emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes,
+                                 record_variables, record_cells, record_interval, isolate)
+    chunk = emulation.run(duration)
+    return to_dataset(emulation, [chunk], attrs={"seed": seed})
+
+
+def long_time_evolution(network: Network, record: float, evolve: float, *,
+                        wafer: Wafer | None = None, seed: int | None = 0,
+                        dt: float = DEFAULT_DT, method: str = "exponential",
+                        record_spikes: Sequence[str] | str | None = None,
+                        isolate: Mapping[str, Sequence[int]] | None = None) -> xr.Dataset:
+    """Record, let the network evolve unrecorded and unreconfigured, record again.
+
+    The wafer's case for long experiments: one day of biology takes 8.64 s on the
+    wafer. The emulator runs the same network step by step, so the evolution costs it
+    ``evolve`` times its speed per biological second (see ``evolution_wall_time_s``).
+
+    Parameters
+    ----------
+    network : Network
+    record : float
+        ms recorded before and again after the evolution, > 0.
+    evolve : float
+        ms of biological time in between, not recorded, >= 0 (a day: 86,400,000).
+    wafer, seed, dt, method, record_spikes, isolate
+        As for :func:`run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The second recording (spikes, rates, ``start_ms`` = ``record + evolve``), with
+        the first one's ``rate_before`` and ``spike_count_before`` per neuron, and in
+        ``attrs``: ``evolved_ms``, ``evolution_wall_time_s`` (the emulator) and
+        ``evolution_wafer_time_s`` (the wafer, ``evolve`` / speed-up).
+    """
+    as_number("long_time_evolution", "record", record, low=0.0, low_inclusive=False)
+    as_number("long_time_evolution", "evolve", evolve, low=0.0)
+    emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes, (),
+                                 None, None, isolate)
+    before = emulation.run(record)
+    evolution = emulation.run(evolve, record=False)
+    after = emulation.run(record)
+    ds = to_dataset(emulation, [after], attrs={
+        "seed": seed, "evolved_ms": float(evolution.stop_ms - evolution.start_ms),
+        "evolution_wall_time_s": evolution.wall_time_s,
+        "evolution_wafer_time_s": float((evolution.stop_ms - evolution.start_ms) * 1e-3
+                                        / emulation.mapped.speedup),
+        "evolution_synaptic_events": int(evolution.synaptic_events),
+        "before_start_ms": before.start_ms, "before_duration_ms": before.stop_ms
+        - before.start_ms})
+    ds["spike_count_before"] = xr.DataArray(before.spike_counts, dims="neuron",
+                                            attrs={"units": "1"})
+    recorded_s = (before.stop_ms - before.start_ms) * 1e-3
+    ds["rate_before"] = xr.DataArray(before.spike_counts / recorded_s, dims="neuron",
+                                     attrs={"units": "Hz", "long_name": "mean firing "
+                                            "rate in the first recording"})
+    return ds
+
+
+def _emulation(network, wafer, seed, dt, method, record_spikes, record_variables,
+               record_cells, record_interval, isolate) -> tuple[Emulation, int]:
+    """Map and set up an emulation the way every experiment does; returns it and the
+    seed it used."""
     wafer = Wafer() if wafer is None else wafer
     if not isinstance(wafer, Wafer):
         raise ValueError(f"run: wafer={wafer!r} is not a Wafer; use Wafer() or Wafer.ideal()")
     if seed is None:  # draw one that fits the Dataset's attrs (netCDF: int64)
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     map_seed, run_seed = seed_sequence("run", seed).spawn(2)
-    mapped = wafer.map(network, map_seed)
+    mapped = wafer.map(network, map_seed, isolate=isolate)
     emulation = Emulation(mapped, run_seed, dt=dt, method=method,
                           record_spikes=record_spikes, record_variables=record_variables,
                           record_cells=record_cells, record_interval=record_interval)
-    chunk = emulation.run(duration)
-    return to_dataset(emulation, [chunk], attrs={"seed": seed})
+    return emulation, seed
 
 
 def single_neuron(cell_type: CellType, duration: float, *,
