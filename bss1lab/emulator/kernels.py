@@ -45,28 +45,32 @@ METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
 #: Per-neuron parameters as the kernel uses them (one record per cell, built by
 #: ``layout.neuron_parameters``): bio units, with the step-dependent factors precomputed.
 PARAMETER_DTYPE = np.dtype([
+    # what every step of every neuron reads, in the first two cache lines
+    ("refractory_steps", "i8"),
+    ("adex", "i8"),            # 1: AdEx (adaptation current, exponential term), else 0
     ("v_rest", "f8"),          # mV
-    ("dt_over_cm", "f8"),      # ms / nF: multiplying is cheaper than dividing
     ("g_l", "f8"),             # uS, cm / tau_m
-    ("v_thresh", "f8"),        # mV, threshold of the exponential term
+    ("i_offset", "f8"),        # nA
+    ("mean_E", "f8"),          # mean of exp(-t / tau_syn_E) for t in [0, dt)
+    ("mean_I", "f8"),
+    ("decay_E", "f8"),         # exp(-dt / tau_syn_E)
+    ("decay_I", "f8"),         # exp(-dt / tau_syn_I)
     ("v_peak", "f8"),          # mV, spike detection: v_spike for AdEx, else v_thresh
     ("v_reset", "f8"),         # mV
-    ("i_offset", "f8"),        # nA
+    ("dt_over_cm", "f8"),      # ms / nF: multiplying is cheaper than dividing
     ("e_rev_E", "f8"),         # mV
     ("e_rev_I", "f8"),         # mV
+    ("saturation_E", "f8"),    # uS where the synaptic input saturates, 0: never
+    ("saturation_I", "f8"),
+    # current-based kinds, and AdEx
+    ("decay_m", "f8"),         # exp(-dt / tau_m)
+    ("v_thresh", "f8"),        # mV, threshold of the exponential term
     ("delta_T", "f8"),         # mV, 0 switches the exponential term off
     ("a", "f8"),               # uS (PyNN gives nS)
     ("b", "f8"),               # nA
     ("rate_w", "f8"),          # 1 / tau_w, 1/ms
-    ("decay_E", "f8"),         # exp(-dt / tau_syn_E)
-    ("decay_I", "f8"),         # exp(-dt / tau_syn_I)
-    ("mean_E", "f8"),          # mean of exp(-t / tau_syn_E) for t in [0, dt)
-    ("mean_I", "f8"),
     ("decay_w", "f8"),         # exp(-dt / tau_w)
-    ("decay_m", "f8"),         # exp(-dt / tau_m)
-    ("saturation_E", "f8"),    # uS where the synaptic input saturates, 0: never
-    ("saturation_I", "f8"),
-    ("refractory_steps", "i8"),
+    ("padding", "f8"),         # to 3 cache lines: records stay aligned
 ])
 
 #: Poisson sources with fewer spikes than this per step draw the time of their next
@@ -87,6 +91,7 @@ class Cells(NamedTuple):
     parameters: np.ndarray       # PARAMETER_DTYPE records (neurons)
     block_offset: np.ndarray     # block b's cells: block_cells[offset[b]:offset[b + 1]]
     block_cells: np.ndarray
+    kind_run_end: np.ndarray     # per block position: where its run of one kind ends
     poisson_mean: np.ndarray     # spikes per step
     poisson_cdf: np.ndarray      # dense sources: inversion tables (layout.PoissonTables)
     poisson_cdf_start: np.ndarray
@@ -207,7 +212,7 @@ def uniform(seed_hash, cell, counter):
 @njit(cache=True, error_model="numpy", inline="always")
 def exp_term(v, q):
     """AdEx spike-initiation current g_L delta_T exp((v - v_thresh) / delta_T), nA."""
-    if q.delta_T <= 0.0:
+    if q.adex == 0 or q.delta_T <= 0.0:
         return 0.0
     return q.g_l * q.delta_T * np.exp(min((v - q.v_thresh) / q.delta_T, EXP_ARGUMENT_MAX))
 
@@ -290,16 +295,20 @@ def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, arrived_e, arrived_
         # clamped at reset; the adaptation relaxes exactly since v is constant
         refractory -= 1
         v = q.v_reset
-        w_inf = q.a * (v - q.v_rest)
-        w = w_inf + (w - w_inf) * q.decay_w
+        if q.adex:
+            w_inf = q.a * (v - q.v_rest)
+            w = w_inf + (w - w_inf) * q.decay_w
         clamped = True
     else:
         current = q.i_offset + i_ext
         if method == METHOD_RK2:
             v, w_new = integrate_rk2(kind, v, w, syn_e, syn_i, current, dt, q)
-        else:
+        elif q.adex:
             w_inf = q.a * (v - q.v_rest)
             w_new = w_inf + (w - w_inf) * q.decay_w
+            v = integrate_exponential(kind, v, w, syn_e, syn_i, current, q)
+        else:
+            w_new = w
             v = integrate_exponential(kind, v, w, syn_e, syn_i, current, q)
         w = w_new
         clamped = False
@@ -314,7 +323,8 @@ def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, arrived_e, arrived_
     spiked = 0
     if not clamped and v >= q.v_peak:
         v = q.v_reset
-        w += q.b
+        if q.adex:
+            w += q.b
         refractory = q.refractory_steps
         spiked = 1
     return flushed(v), flushed(syn_e), flushed(syn_i), flushed(w), refractory, spiked
@@ -424,6 +434,87 @@ def deliver_block(b, step, synapses, plasticity, state, block_offset):
     state.block_events[b] += events
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def note_spike(i, count, n_spiking, first, now, state):
+    """List cell ``i`` among this step's spiking cells of its block."""
+    state.emitted[now, i] = count
+    state.spiking[first + n_spiking] = i
+    return n_spiking + 1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def neuron_run(kind, method, start, stop, n_spiking, first, step, dt, cells, state):
+    """Advance the neurons at block positions [start, stop), all of ``kind``; called
+    with constant ``kind`` and ``method`` so each combination compiles its own loop."""
+    now = step & 1
+    ring = state.ring
+    slot_next = (step + 1) & (ring.shape[0] - 1)
+    for position in range(start, stop):
+        i = cells.block_cells[position]
+        (state.v[i], state.syn_e[i], state.syn_i[i], state.w[i], state.refractory[i],
+         count) = neuron_step(kind, state.v[i], state.syn_e[i], state.syn_i[i], state.w[i],
+                              state.refractory[i], state.i_ext[i],
+                              ring[slot_next, 2 * i], ring[slot_next, 2 * i + 1],
+                              dt, method, cells.parameters[i])
+        ring[slot_next, 2 * i] = 0.0
+        ring[slot_next, 2 * i + 1] = 0.0
+        if count > 0:
+            n_spiking = note_spike(i, count, n_spiking, first, now, state)
+    return n_spiking
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, state):
+    """Draw this step's spikes of the Poisson sources at positions [start, stop)."""
+    now = step & 1
+    for position in range(start, stop):
+        i = cells.block_cells[position]
+        count = 0
+        mean = cells.poisson_mean[i]
+        if mean < SPARSE_POISSON_MEAN:
+            # sparse: exponential intervals (in steps) from the source's own
+            # numbered uniforms; poisson_next is the next spike's time in steps
+            if state.poisson_drawn[i] == 0 and mean > 0.0:
+                state.poisson_next[i] = (cells.active_from[i]
+                                         - np.log(1.0 - uniform(seed_hash, i, 0)) / mean)
+                state.poisson_drawn[i] = 1
+            while (state.poisson_drawn[i] > 0 and state.poisson_next[i] < step + 1
+                   and state.poisson_next[i] < cells.active_until[i]):
+                count += 1
+                u = uniform(seed_hash, i, state.poisson_drawn[i])
+                state.poisson_next[i] -= np.log(1.0 - u) / mean
+                state.poisson_drawn[i] += 1
+        elif cells.active_from[i] <= step < cells.active_until[i]:
+            # dense: invert one uniform per step; the guide table points close
+            # to the count, the cumulative table finishes (its last entry is 1)
+            u = uniform(seed_hash, i, step)
+            count = cells.poisson_guide[cells.poisson_guide_start[i]
+                                        + int(u * cells.poisson_guide_size[i])]
+            table = cells.poisson_cdf_start[i]
+            while u >= cells.poisson_cdf[table + count]:
+                count += 1
+        if count > 0:
+            n_spiking = note_spike(i, count, n_spiking, first, now, state)
+    return n_spiking
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def array_run(start, stop, n_spiking, first, step, cells, state):
+    """This step's spikes of the spike-array sources at positions [start, stop)."""
+    now = step & 1
+    for position in range(start, stop):
+        i = cells.block_cells[position]
+        count = 0
+        c = state.cursor[i]
+        while c < cells.array_end[i] and cells.array_steps[c] <= step:
+            count += 1
+            c += 1
+        state.cursor[i] = c
+        if count > 0:
+            n_spiking = note_spike(i, count, n_spiking, first, now, state)
+    return n_spiking
+
+
 @njit(cache=True, error_model="numpy")
 def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, state,
                   record_spikes):
@@ -435,58 +526,42 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, s
     now = step & 1
     ring = state.ring
     ring_mask = ring.shape[0] - 1
-    slot_next = (step + 1) & ring_mask
     n_recorded = 0
     n_spiking = 0
     events = 0
     # row b of bucket_fill is this block's alone: no cache line is shared per spike
     state.bucket_fill[now, b, :] = 0
-    for position in range(first, cells.block_offset[b + 1]):
-        i = cells.block_cells[position]
-        k = cells.kind[i]
-        count = 0
+    # runs of one kind (populations are contiguous): each run gets a loop compiled
+    # for its kind and method, without the others' branches
+    position = first
+    while position < cells.block_offset[b + 1]:
+        stop = cells.kind_run_end[position]
+        k = cells.kind[cells.block_cells[position]]
         if k == KIND_POISSON:
-            mean = cells.poisson_mean[i]
-            if mean < SPARSE_POISSON_MEAN:
-                # sparse: exponential intervals (in steps) from the source's own
-                # numbered uniforms; poisson_next is the next spike's time in steps
-                if state.poisson_drawn[i] == 0 and mean > 0.0:
-                    state.poisson_next[i] = (cells.active_from[i]
-                                             - np.log(1.0 - uniform(seed_hash, i, 0)) / mean)
-                    state.poisson_drawn[i] = 1
-                while (state.poisson_drawn[i] > 0 and state.poisson_next[i] < step + 1
-                       and state.poisson_next[i] < cells.active_until[i]):
-                    count += 1
-                    u = uniform(seed_hash, i, state.poisson_drawn[i])
-                    state.poisson_next[i] -= np.log(1.0 - u) / mean
-                    state.poisson_drawn[i] += 1
-            elif cells.active_from[i] <= step < cells.active_until[i]:
-                # dense: invert one uniform per step; the guide table points close
-                # to the count, the cumulative table finishes (its last entry is 1)
-                u = uniform(seed_hash, i, step)
-                count = cells.poisson_guide[cells.poisson_guide_start[i]
-                                            + int(u * cells.poisson_guide_size[i])]
-                table = cells.poisson_cdf_start[i]
-                while u >= cells.poisson_cdf[table + count]:
-                    count += 1
+            n_spiking = poisson_run(position, stop, n_spiking, first, step, seed_hash,
+                                    cells, state)
         elif k == KIND_ARRAY:
-            c = state.cursor[i]
-            while c < cells.array_end[i] and cells.array_steps[c] <= step:
-                count += 1
-                c += 1
-            state.cursor[i] = c
+            n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
+        elif method == METHOD_RK2:
+            if k == KIND_COND_EXP:
+                n_spiking = neuron_run(KIND_COND_EXP, METHOD_RK2, position, stop,
+                                       n_spiking, first, step, dt, cells, state)
+            elif k == KIND_CURR_EXP:
+                n_spiking = neuron_run(KIND_CURR_EXP, METHOD_RK2, position, stop,
+                                       n_spiking, first, step, dt, cells, state)
+            else:
+                n_spiking = neuron_run(KIND_CURR_DELTA, METHOD_RK2, position, stop,
+                                       n_spiking, first, step, dt, cells, state)
+        elif k == KIND_COND_EXP:
+            n_spiking = neuron_run(KIND_COND_EXP, METHOD_EXPONENTIAL, position, stop,
+                                   n_spiking, first, step, dt, cells, state)
+        elif k == KIND_CURR_EXP:
+            n_spiking = neuron_run(KIND_CURR_EXP, METHOD_EXPONENTIAL, position, stop,
+                                   n_spiking, first, step, dt, cells, state)
         else:
-            (state.v[i], state.syn_e[i], state.syn_i[i], state.w[i], state.refractory[i],
-             count) = neuron_step(k, state.v[i], state.syn_e[i], state.syn_i[i], state.w[i],
-                                  state.refractory[i], state.i_ext[i],
-                                  ring[slot_next, 2 * i], ring[slot_next, 2 * i + 1],
-                                  dt, method, cells.parameters[i])
-            ring[slot_next, 2 * i] = 0.0
-            ring[slot_next, 2 * i + 1] = 0.0
-        if count > 0:
-            state.emitted[now, i] = count
-            state.spiking[first + n_spiking] = i
-            n_spiking += 1
+            n_spiking = neuron_run(KIND_CURR_DELTA, METHOD_EXPONENTIAL, position, stop,
+                                   n_spiking, first, step, dt, cells, state)
+        position = stop
     if cells.input_limited:
         limit_input(first, n_spiking, step, seed_hash, cells, state)
     # the step's spikes, in cell order: count, file, record

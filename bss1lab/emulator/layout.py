@@ -100,7 +100,20 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
             records[f"decay_{receptor}"] = np.exp(-dt / tau)
             records[f"mean_{receptor}"] = -np.expm1(-dt / tau) * tau / dt
     records["refractory_steps"] = steps_of(q["tau_refrac"], dt)
+    # cells with an adaptation current (AdEx); the others skip w and the exp term
+    records["adex"] = 1 if "tau_w" in q else 0
     return records
+
+
+def kind_run_ends(kinds: np.ndarray, block_offset: np.ndarray) -> np.ndarray:
+    """For each position of the block-ordered cells, where its run of equal kinds
+    ends (runs stop at block boundaries)."""
+    n = kinds.size
+    boundary = np.zeros(n + 1, dtype=bool)
+    boundary[block_offset] = True
+    boundary[1:n][kinds[1:] != kinds[:-1]] = True
+    ends = np.flatnonzero(boundary)  # run starts, and n
+    return ends[np.searchsorted(ends, np.arange(n), side="right")].astype(np.int64)
 
 
 @njit(cache=True)
@@ -368,7 +381,9 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     poisson = poisson_tables(poisson_mean)
     cells = k.Cells(
         kind=kind, parameters=parameters, block_offset=block_offset,
-        block_cells=block_cells, poisson_mean=poisson_mean, poisson_cdf=poisson.cdf,
+        block_cells=block_cells,
+        kind_run_end=kind_run_ends(kind[block_cells], block_offset),
+        poisson_mean=poisson_mean, poisson_cdf=poisson.cdf,
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
         active_from=active_from, active_until=active_until, array_steps=array_steps,
