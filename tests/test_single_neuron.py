@@ -6,7 +6,8 @@ from scipy.integrate import quad
 
 from bss1lab.hardware import Wafer
 from bss1lab.experiments import single_neuron
-from bss1lab.network import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_delta, IF_curr_exp
+from bss1lab.network import IF_cond_exp, IF_curr_delta, IF_curr_exp
+from bss1lab.network.adex import naud_pattern
 
 IDEAL = Wafer.ideal()
 
@@ -110,22 +111,10 @@ def test_lif_is_silent_below_rheobase(cell_class):
     assert ds.v.values.max() == pytest.approx(-65.0 + 0.74 * 20.0, abs=0.01)
 
 
-# Naud, Marcille, Clopath & Gerstner (2008) Biol Cybern 99:335, Table 1:
-# C (pF), g_L (nS), E_L, V_T, Delta_T (mV), a (nS), tau_w (ms), b (pA), V_r (mV), I (pA)
-NAUD_2008 = {
-    "tonic": (200, 10, -70, -50, 2, 2, 30, 0, -58, 500),
-    "adapting": (200, 12, -70, -50, 2, 2, 300, 60, -58, 500),
-    "initial_burst": (130, 18, -58, -50, 2, 4, 150, 120, -50, 400),
-    "regular_bursting": (200, 10, -58, -50, 2, 2, 120, 100, -46, 210),
-}
-
-
 def naud_isis(pattern, method):
-    c, g_l, e_l, v_t, delta_t, a, tau_w, b, v_r, current = NAUD_2008[pattern]
-    cell = EIF_cond_exp_isfa_ista(cm=c * 1e-3, tau_m=c / g_l, v_rest=e_l, v_thresh=v_t,
-                                  delta_T=delta_t, a=a, tau_w=tau_w, b=b * 1e-3,
-                                  v_reset=v_r, v_spike=v_t + 5 * delta_t, tau_refrac=0.0)
-    ds = single_neuron(cell, 1000.0, current=(0.0, 1000.0, current * 1e-3), wafer=IDEAL,
+    """Interspike intervals of Naud et al.'s (2008, Table 1) AdEx patterns."""
+    cell, current = naud_pattern(pattern)
+    ds = single_neuron(cell, 1000.0, current=(0.0, 1000.0, current), wafer=IDEAL,
                        method=method, record_interval=1.0)
     return np.diff(ds.spike_time.values)
 

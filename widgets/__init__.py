@@ -1,3 +1,17 @@
 """ipywidgets panels built from ``bss1lab.plotting`` and jupyter_bokeh (installed as
 ``bss1lab.widgets``). Importing ``bss1lab`` never imports this package, so the library
-stays usable without Jupyter."""
+stays usable without Jupyter.
+
+Each panel runs its experiment when a control is released (in a background thread,
+with a progress bar; a run the user has moved on from is stopped and dropped), keeps
+the last result in ``panel.dataset`` and shows the code that reproduces it.
+"""
+
+from .base import Panel
+from .calibration import CalibrationPanel
+from .microcircuit import MicrocircuitPanel
+from .random_network import RandomNetworkPanel
+from .single_neuron import SingleNeuronPanel
+
+__all__ = ["Panel", "SingleNeuronPanel", "CalibrationPanel", "RandomNetworkPanel",
+           "MicrocircuitPanel"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -26,7 +26,9 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         record_variables: Sequence[str] = (),
         record_cells: Mapping[str, Sequence[int]] | None = None,
         record_interval: float | None = None,
-        isolate: Mapping[str, Sequence[int]] | None = None) -> xr.Dataset:
+        isolate: Mapping[str, Sequence[int]] | None = None,
+        on_chunk: Callable[[xr.Dataset, float], bool | None] | None = None,
+        chunk_ms: float = 100.0) -> xr.Dataset:
     """Map ``network`` onto ``wafer``, run it for ``duration`` ms and return the results.
 
     Parameters
@@ -50,6 +52,13 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         population.
     isolate : mapping of population label to local indices, optional
         Neurons that get a HICANN each on the wafer (see ``Wafer.map``).
+    on_chunk : callable, optional
+        Run in chunks of ``chunk_ms`` and call ``on_chunk(chunk_dataset, fraction_done)``
+        after each (e.g. to draw spikes as they come); returning False stops the run
+        there (the result then says ``stopped_early``). Chunking does not change the
+        results.
+    chunk_ms : float
+        Length of a chunk, ms.
 
     Returns
     -------
@@ -58,10 +67,19 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         wall_time_s, synaptic_events, ...).
     """
     as_number("run", "duration", duration, low=0.0, low_inclusive=False)
+    as_number("run", "chunk_ms", chunk_ms, low=0.0, low_inclusive=False)
     emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes,
                                  record_variables, record_cells, record_interval, isolate)
-    chunk = emulation.run(duration)
-    return to_dataset(emulation, [chunk], attrs={"seed": seed})
+    if on_chunk is None:
+        return to_dataset(emulation, [emulation.run(duration)], attrs={"seed": seed})
+    chunks = []
+    stopped = False
+    while emulation.time < duration - 0.5 * dt and not stopped:
+        chunks.append(emulation.run(min(chunk_ms, duration - emulation.time)))
+        fraction = emulation.time / duration
+        stopped = on_chunk(to_dataset(emulation, chunks[-1:]), fraction) is False
+    return to_dataset(emulation, chunks, attrs={"seed": seed,
+                                                "stopped_early": int(stopped)})
 
 
 def long_time_evolution(network: Network, record: float, evolve: float, *,

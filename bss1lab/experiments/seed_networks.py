@@ -3,7 +3,7 @@ side-by-side view of a wafer run and its ideal reference."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -23,6 +23,7 @@ def balanced_random_network(flavour: str = "hardware", *, wafer: Wafer | None = 
                             record_variables: Sequence[str] = (),
                             record_cells: Mapping[str, Sequence[int]] | None = None,
                             isolate: Mapping[str, Sequence[int]] | None = None,
+                            on_chunk: Callable | None = None,
                             **parameters) -> xr.Dataset:
     """Run Brunel's balanced random network (see ``brunel_network``).
 
@@ -37,7 +38,7 @@ def balanced_random_network(flavour: str = "hardware", *, wafer: Wafer | None = 
         Biological ms.
     seed : int or None
         One seed for connectivity and input (see ``run``).
-    record_spikes, record_variables, record_cells, isolate
+    record_spikes, record_variables, record_cells, isolate, on_chunk
         As for ``run``; e.g. ``isolate={"E": range(30)}`` gives 30 neurons a HICANN
         each, as the seed experiment did to record them at high rates.
     **parameters
@@ -53,7 +54,7 @@ def balanced_random_network(flavour: str = "hardware", *, wafer: Wafer | None = 
     network = brunel_network(flavour, **parameters)
     ds = run(network, duration, wafer=wafer, seed=seed, record_spikes=record_spikes,
              record_variables=record_variables, record_cells=record_cells,
-             isolate=isolate)
+             isolate=isolate, on_chunk=on_chunk)
     return ds.assign_attrs(experiment="balanced random network", flavour=flavour,
                            **_parameter_attrs(parameters))
 
@@ -63,6 +64,7 @@ def cortical_microcircuit(flavour: str = "original", *, wafer: Wafer | None = No
                           record_spikes: Sequence[str] | str | None = None,
                           record_variables: Sequence[str] = (),
                           record_cells: Mapping[str, Sequence[int]] | None = None,
+                          on_chunk: Callable | None = None,
                           **parameters) -> xr.Dataset:
     """Run the cortical microcircuit (see ``microcircuit_network``).
 
@@ -74,7 +76,7 @@ def cortical_microcircuit(flavour: str = "original", *, wafer: Wafer | None = No
     wafer : Wafer, optional
         Default ``Wafer.ideal()`` for the original flavour, ``Wafer()`` for the
         hardware one.
-    duration, seed, record_spikes, record_variables, record_cells
+    duration, seed, record_spikes, record_variables, record_cells, on_chunk
         As for ``balanced_random_network``.
     **parameters
         Network parameters: ``N_scaling``, ``K_scaling``, ``background``, ``g``,
@@ -90,7 +92,8 @@ def cortical_microcircuit(flavour: str = "original", *, wafer: Wafer | None = No
     if wafer is None:
         wafer = Wafer() if flavour == "hardware" else Wafer.ideal()
     ds = run(network, duration, wafer=wafer, seed=seed, record_spikes=record_spikes,
-             record_variables=record_variables, record_cells=record_cells)
+             record_variables=record_variables, record_cells=record_cells,
+             on_chunk=on_chunk)
     reference = xr.DataArray(REFERENCE_RATES_HZ, dims="population_name",
                              coords={"population_name": list(POPULATIONS)},
                              attrs={"units": "Hz", "long_name": "full-scale model's mean "

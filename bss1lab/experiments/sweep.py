@@ -52,6 +52,11 @@ def sweep(experiment: Callable[..., xr.Dataset], *,
         plus each point's run facts (wall time, synapses lost, spikes dropped, ...)
         as variables. Every point runs with the same seeds wherever it runs, so the
         numbers do not depend on the cluster.
+
+    Notes
+    -----
+    Local workers are started processes ("spawn"): in a script, call ``sweep`` under
+    ``if __name__ == "__main__":`` (notebooks need nothing).
     """
     if not callable(experiment):
         raise ValueError(f"sweep: experiment={experiment!r} is not callable")

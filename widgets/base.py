@@ -1,0 +1,155 @@
+"""What every panel shares: controls that run on release, a run in a background
+thread with a progress bar, stale results dropped, the last Dataset and the code that
+reproduces it."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+import ipywidgets as w
+import xarray as xr
+from jupyter_bokeh.widgets import BokehModel
+
+__all__ = ["Panel"]
+
+
+class Panel:
+    """Base of the panels: a column of controls, a run button, a progress bar, the
+    figures and a report.
+
+    Subclasses set ``title``, build ``self.controls`` (name -> widget, with
+    ``continuous_update=False``: a slider runs on release) and the figures in
+    ``_build``, and implement ``_experiment(values, on_chunk)`` (returns the
+    Dataset), ``_show(ds)`` (updates the figures), ``_stream(chunk)`` (optional: a
+    chunk's spikes as they come) and ``code(values)`` (the code a user would type).
+
+    Attributes
+    ----------
+    dataset : xarray.Dataset or None
+        The last finished result.
+    widget : ipywidgets.Widget
+        The whole panel (a notebook shows it when the panel is the cell's value).
+    """
+
+    title = "panel"
+
+    def __init__(self, *, auto_run: bool = True) -> None:
+        self.dataset: xr.Dataset | None = None
+        self.error: str | None = None
+        self.controls: dict[str, w.ValueWidget] = {}
+        self._generation = 0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="run",
+                                        layout=w.Layout(width="320px"))
+        self.status = w.HTML("")
+        self.report = w.HTML("")
+        self.code_view = w.Textarea(layout=w.Layout(width="100%", height="90px"),
+                                    disabled=True)
+        self.run_button = w.Button(description="run", button_style="primary",
+                                   icon="play")
+        self.run_button.on_click(lambda _: self.start())
+        figures = self._build()
+        for control in self.controls.values():
+            control.observe(lambda _: self.start(), names="value")
+        self.models = [BokehModel(f) for f in figures]
+        code = w.Accordion(children=[self.code_view], titles=("the code of this run",))
+        code.selected_index = None
+        self.widget = w.VBox([
+            w.HTML(f"<h3>{self.title}</h3>"),
+            w.HBox([w.VBox(list(self.controls.values()),
+                           layout=w.Layout(width="340px")),
+                    w.VBox(self.models)]),
+            w.HBox([self.run_button, self.progress, self.status]),
+            self.report, code])
+        if auto_run:
+            self.start()
+
+    # --- for subclasses -------------------------------------------------------------
+
+    def _build(self) -> list:
+        raise NotImplementedError
+
+    def _experiment(self, values: dict, on_chunk: Callable) -> xr.Dataset:
+        raise NotImplementedError
+
+    def _show(self, ds: xr.Dataset) -> None:
+        raise NotImplementedError
+
+    def _stream(self, chunk: xr.Dataset) -> None:
+        """Show a chunk's results while the run goes on (default: nothing)."""
+
+    def code(self, values: dict) -> str:
+        raise NotImplementedError
+
+    # --- running --------------------------------------------------------------------
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The controls' current values."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def start(self) -> None:
+        """Run with the controls' values in a background thread; a run still going
+        is told to stop and its results are dropped."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        values = self.values
+        self.code_view.value = self.code(values)
+        self.progress.value = 0.0
+        self.progress.bar_style = "info"
+        self.status.value = "running..."
+        self._thread = threading.Thread(target=self._run,
+                                        args=(generation, values, self._thread),
+                                        daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> xr.Dataset | None:
+        """Wait for the current run to finish; returns its Dataset."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.dataset
+
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    def _run(self, generation: int, values: dict,
+             previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()  # told to stop at its next chunk: one run at a time
+        if not self._current(generation):
+            return
+        started = time.perf_counter()
+
+        def on_chunk(chunk: xr.Dataset, fraction: float) -> bool:
+            if not self._current(generation):
+                return False  # the user moved on: stop, nobody wants this result
+            self.progress.value = fraction
+            self._stream(chunk)
+            return True
+
+        try:
+            ds = self._experiment(values, on_chunk)
+        except Exception as error:  # shown in the panel, kept for inspection
+            if self._current(generation):
+                self.error = "".join(traceback.format_exception_only(type(error), error))
+                self.status.value = f"<span style='color:#b00'>{self.error}</span>"
+                self.progress.bar_style = "danger"
+            return
+        if not self._current(generation):
+            return
+        self.dataset = ds
+        self.error = None
+        self._show(ds)
+        self.progress.value = 1.0
+        self.progress.bar_style = "success"
+        self.status.value = f"done in {time.perf_counter() - started:.2f} s"
+
+    # --- display --------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)

@@ -1,0 +1,68 @@
+"""Fixed-pattern noise and calibration: a population of neurons' parameters on one
+chip, before and after calibration, and reprogramming."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import xarray as xr
+
+from bss1lab.experiments.calibration import realised_parameters
+from bss1lab.hardware import Wafer
+from bss1lab.plotting import Calibration
+
+from .base import Panel
+
+__all__ = ["CalibrationPanel"]
+
+PARAMETERS = ["v_thresh", "v_rest", "v_reset", "tau_m", "tau_syn_E", "tau_syn_I",
+              "tau_refrac", "e_rev_E", "e_rev_I"]
+
+
+class CalibrationPanel(Panel):
+    """The parameters 472 identical neurons really get on one chip.
+
+    Controls: the parameter shown, the scale of the fixed-pattern noise, the chip
+    (wafer seed) and the reprogramming trial (the fixed pattern stays, a small
+    trial-to-trial part is drawn anew).
+    """
+
+    title = "Fixed-pattern noise and calibration"
+
+    def _build(self) -> list:
+        style = {"description_width": "110px"}
+        self.controls = {
+            "parameter": w.Dropdown(options=PARAMETERS, value="v_thresh",
+                                    description="parameter", style=style),
+            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
+                                       description="variation", continuous_update=False,
+                                       style=style),
+            "seed": w.IntSlider(value=0, min=0, max=20, description="chip (wafer seed)",
+                                continuous_update=False, style=style),
+            "trial": w.IntSlider(value=0, min=0, max=10, description="reprogram trial",
+                                 continuous_update=False, style=style),
+        }
+        self.plot = Calibration()
+        return [self.plot.figure]
+
+    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
+        return realised_parameters(wafer=Wafer(variation=values["variation"],
+                                               seed=values["seed"]),
+                                   trial=values["trial"])
+
+    def _show(self, ds: xr.Dataset) -> None:
+        self.plot.parameter = self.controls["parameter"].value
+        self.plot.update(ds)
+        spread = ds.std("neuron")
+        rows = "".join(
+            f"<tr><td>{name}</td><td>{float(spread[name].sel(calibration='uncalibrated')):.3g}"
+            f"</td><td>{float(spread[name].sel(calibration='calibrated')):.3g}</td>"
+            f"<td>{ds[name].attrs['units']}</td></tr>" for name in PARAMETERS if name in ds)
+        self.report.value = ("<table><tr><th>parameter</th><th>sd uncalibrated</th>"
+                             f"<th>sd calibrated</th><th></th></tr>{rows}</table>")
+
+    def code(self, values: dict) -> str:
+        return ("from bss1lab.experiments.calibration import realised_parameters\n"
+                "from bss1lab.hardware import Wafer\n"
+                f"ds = realised_parameters(wafer=Wafer(variation={values['variation']:g}, "
+                f"seed={values['seed']}), trial={values['trial']})\n"
+                f"ds[{values['parameter']!r}].std('neuron')")

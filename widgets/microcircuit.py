@@ -1,0 +1,94 @@
+"""The cortical microcircuit: scaling, background, wafer or ideal; rates against the
+published reference and the ideal run."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import xarray as xr
+from bokeh.layouts import column
+
+from bss1lab.experiments import compare, cortical_microcircuit
+from bss1lab.hardware import Wafer
+from bss1lab.network.microcircuit import POPULATIONS
+from bss1lab.plotting import Comparison, Raster
+
+from .base import Panel
+from .random_network import hardware_report
+
+__all__ = ["MicrocircuitPanel"]
+
+
+class MicrocircuitPanel(Panel):
+    """Potjans & Diesmann's microcircuit, original (ideal reference) or as the wafer ran
+    it, with each population's rate next to the full model's published rate and,
+    for the wafer version, its ideal twin.
+
+    Controls: version, neuron and in-degree scaling (original), background (Poisson
+    or DC), the scale of the fixed-pattern noise (wafer version), duration.
+    """
+
+    title = "The cortical microcircuit"
+
+    def __init__(self, *, duration: float = 1000.0, auto_run: bool = True) -> None:
+        self.duration = float(duration)
+        super().__init__(auto_run=auto_run)
+
+    def _build(self) -> list:
+        style = {"description_width": "110px"}
+        self.controls = {
+            "flavour": w.ToggleButtons(options=["original", "hardware"], value="original",
+                                       style={"button_width": "110px"}),
+            "N_scaling": w.FloatSlider(value=0.05, min=0.02, max=0.2, step=0.01,
+                                       description="N scaling", continuous_update=False,
+                                       style=style),
+            "K_scaling": w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05,
+                                       description="K scaling", continuous_update=False,
+                                       style=style),
+            "background": w.Dropdown(options=["poisson", "dc"], value="poisson",
+                                     description="background", style=style),
+            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
+                                       description="variation", continuous_update=False,
+                                       style=style),
+            "duration": w.FloatSlider(value=self.duration, min=300.0, max=5000.0,
+                                      step=100.0, description="duration (ms)",
+                                      continuous_update=False, style=style),
+        }
+        self.raster = Raster(title="spikes", max_spikes=60_000)
+        self.rates = Comparison(variable="rate", title="population rates (Hz)")
+        return [column(self.rates.figure, self.raster.figure)]
+
+    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
+        common = dict(duration=values["duration"], seed=0)
+        if values["flavour"] == "original":
+            ds = cortical_microcircuit("original", N_scaling=values["N_scaling"],
+                                       K_scaling=values["K_scaling"],
+                                       background=values["background"], on_chunk=on_chunk,
+                                       **common)
+            self._comparison = compare(ds, ds).sel(run=["ideal"])
+        else:
+            ds = cortical_microcircuit("hardware", wafer=Wafer(variation=values["variation"]),
+                                       on_chunk=on_chunk, **common)
+            ideal = cortical_microcircuit("hardware", wafer=Wafer.ideal(), **common)
+            self._comparison = compare(ds, ideal)
+        return ds
+
+    def _show(self, ds: xr.Dataset) -> None:
+        self.rates.reference = ds.reference_rate
+        self.rates.update(self._comparison.sel(population=list(POPULATIONS)))
+        self.raster.update(ds)
+        self.report.value = hardware_report(ds)
+
+    def code(self, values: dict) -> str:
+        if values["flavour"] == "original":
+            return ("from bss1lab.experiments import cortical_microcircuit\n"
+                    f"ds = cortical_microcircuit('original', N_scaling={values['N_scaling']:g}, "
+                    f"K_scaling={values['K_scaling']:g},\n"
+                    f"                           background={values['background']!r}, "
+                    f"duration={values['duration']:g}, seed=0)")
+        return ("from bss1lab.experiments import compare, cortical_microcircuit\n"
+                "from bss1lab.hardware import Wafer\n"
+                f"ds = cortical_microcircuit('hardware', wafer=Wafer(variation="
+                f"{values['variation']:g}), duration={values['duration']:g}, seed=0)\n"
+                f"ideal = cortical_microcircuit('hardware', wafer=Wafer.ideal(), "
+                f"duration={values['duration']:g}, seed=0)\n"
+                "compare(ds, ideal)")

@@ -1,0 +1,117 @@
+"""The balanced random network on the wafer: downscaling, g and eta, variation, each
+hardware effect; raster, rates, a membrane, and the hardware's report."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import xarray as xr
+from bokeh.layouts import column
+
+from bss1lab.experiments import balanced_random_network
+from bss1lab.hardware import EFFECTS, Wafer
+from bss1lab.network.brunel import BRUNEL_SIZE, HARDWARE_SIZE
+from bss1lab.plotting import PopulationRate, Raster, Traces
+
+from .base import Panel
+
+__all__ = ["RandomNetworkPanel", "hardware_report"]
+
+
+def hardware_report(ds: xr.Dataset) -> str:
+    """The wafer's side of a run as a short HTML table."""
+    a = ds.attrs
+    rows = [("neurons / synapses", f"{a['neurons']:,} / {a['synapses']:,}")]
+    if "synapse_loss_fraction" in a:
+        rows += [("synapses lost in routing",
+                  f"{a['synapses_lost']:,} ({100 * a['synapse_loss_fraction']:.1f} %)"),
+                 ("spikes dropped by the readout", f"{a['readout_spikes_dropped']:,} of "
+                  f"{a['spikes_emitted']:,}"),
+                 ("input spikes dropped", f"{a['input_spikes_dropped']:,}"),
+                 ("parameters clipped", f"{a.get('parameters_clipped', 0):,}")]
+    rows += [("wafer time (run / configuration)",
+              f"{a['wafer_duration_s'] * 1e3:.3g} ms / {a.get('configuration_time_s', 0):g} s"),
+             ("wafer energy (run)", f"{a['wafer_energy_j']:.3g} J"),
+             ("emulator wall time", f"{a['wall_time_s']:.2f} s")]
+    return "<table>" + "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>"
+                               for k, v in rows) + "</table>"
+
+
+class RandomNetworkPanel(Panel):
+    """Brunel's network as the wafer ran it (2,083 neurons) or downscaled otherwise.
+
+    Controls: network size, g, eta, duration, emulated wafer or ideal, the scale of
+    the fixed-pattern noise, and each hardware effect. The raster fills in as the
+    emulation runs.
+    """
+
+    title = "The balanced random network on the wafer"
+
+    def __init__(self, *, duration: float = 1000.0, auto_run: bool = True) -> None:
+        self.duration = float(duration)
+        super().__init__(auto_run=auto_run)
+
+    def _build(self) -> list:
+        style = {"description_width": "110px"}
+        self.controls = {
+            "n_neurons": w.IntSlider(value=HARDWARE_SIZE, min=500, max=BRUNEL_SIZE, step=100,
+                                     description="neurons", continuous_update=False,
+                                     style=style),
+            "g": w.FloatSlider(value=5.0, min=1.0, max=10.0, step=0.5, description="g",
+                               continuous_update=False, style=style),
+            "eta": w.FloatSlider(value=2.0, min=0.5, max=4.0, step=0.1, description="eta",
+                                 continuous_update=False, style=style),
+            "duration": w.FloatSlider(value=self.duration, min=200.0, max=5000.0, step=100.0,
+                                      description="duration (ms)", continuous_update=False,
+                                      style=style),
+            "wafer": w.ToggleButtons(options=["emulated wafer", "ideal"],
+                                     value="emulated wafer", style={"button_width": "110px"}),
+            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
+                                       description="variation", continuous_update=False,
+                                       style=style),
+            **{effect: w.Checkbox(value=True, description=effect.replace("_", " "),
+                                  indent=False) for effect in EFFECTS if effect != "variation"},
+        }
+        self.raster = Raster(title="spikes")
+        self.rate = PopulationRate(bin_ms=5.0)
+        self.trace = Traces(variable="v", max_traces=1, title="membrane of E neuron 0")
+        return [column(self.raster.figure, self.rate.figure, self.trace.figure)]
+
+    def _wafer(self, values: dict) -> Wafer:
+        if values["wafer"] == "ideal":
+            return Wafer.ideal()
+        return Wafer(variation=values["variation"],
+                     **{e: values[e] for e in EFFECTS if e != "variation"})
+
+    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
+        self._first_chunk = True
+        return balanced_random_network(
+            n_neurons=values["n_neurons"], g=values["g"], eta=values["eta"],
+            duration=values["duration"], wafer=self._wafer(values), seed=0,
+            record_variables=["v"], record_cells={"E": [0]}, on_chunk=on_chunk)
+
+    def _stream(self, chunk: xr.Dataset) -> None:
+        if self._first_chunk:
+            self.raster.update(chunk)
+            self._first_chunk = False
+        else:
+            self.raster.stream(chunk)
+
+    def _show(self, ds: xr.Dataset) -> None:
+        self.raster.update(ds)
+        self.rate.update(ds)
+        self.trace.update(ds)
+        self.report.value = hardware_report(ds)
+
+    def code(self, values: dict) -> str:
+        if values["wafer"] == "ideal":
+            wafer = "Wafer.ideal()"
+        else:
+            off = [e for e in EFFECTS if e != "variation" and not values[e]]
+            wafer = (f"Wafer(variation={values['variation']:g}"
+                     + "".join(f", {e}=False" for e in off) + ")")
+        return ("from bss1lab.experiments import balanced_random_network\n"
+                "from bss1lab.hardware import Wafer\n"
+                f"ds = balanced_random_network(n_neurons={values['n_neurons']}, "
+                f"g={values['g']:g}, eta={values['eta']:g},\n"
+                f"                             duration={values['duration']:g}, "
+                f"wafer={wafer}, seed=0)")

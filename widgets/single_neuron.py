@@ -1,0 +1,94 @@
+"""A neuron on the wafer: LIF or AdEx, a step current, calibrated or not."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import xarray as xr
+
+from bss1lab.experiments import single_neuron
+from bss1lab.hardware import Wafer
+from bss1lab.network import IF_cond_exp
+from bss1lab.network.adex import NAUD_2008, naud_pattern
+from bss1lab.plotting import Traces
+
+from .base import Panel
+
+__all__ = ["SingleNeuronPanel"]
+
+MODELS = ["LIF"] + [f"AdEx: {p}" for p in NAUD_2008]
+
+
+class SingleNeuronPanel(Panel):
+    """One neuron, driven by a step current, on the emulated wafer or ideal.
+
+    Controls: the model (LIF, or AdEx with one of Naud et al.'s parameter sets), the
+    current, calibration, the scale of the fixed-pattern noise and the chip (wafer
+    seed). Shows the membrane potential; the report gives the spike count and the
+    time the wafer would take.
+    """
+
+    title = "A neuron on the wafer"
+
+    def _build(self) -> list:
+        style = {"description_width": "110px"}
+        self.controls = {
+            "model": w.Dropdown(options=MODELS, value="AdEx: adapting",
+                                description="model", style=style),
+            "current": w.FloatSlider(value=0.5, min=0.0, max=1.5, step=0.05,
+                                     description="current (nA)", continuous_update=False,
+                                     style=style),
+            "wafer": w.ToggleButtons(options=["emulated wafer", "ideal"],
+                                     value="emulated wafer", style={"button_width": "110px"}),
+            "calibrated": w.Checkbox(value=True, description="calibrated"),
+            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
+                                       description="variation", continuous_update=False,
+                                       style=style),
+            "seed": w.IntSlider(value=0, min=0, max=20, description="chip (wafer seed)",
+                                continuous_update=False, style=style),
+        }
+        self.traces = Traces(variable="v", max_traces=1, title="membrane potential")
+        return [self.traces.figure]
+
+    @staticmethod
+    def cell(model: str):
+        """The cell and the current the model name stands for."""
+        if model == "LIF":
+            return IF_cond_exp(cm=0.2, tau_m=20.0, v_rest=-70.0, v_thresh=-50.0,
+                               v_reset=-58.0, tau_refrac=2.0), None
+        return naud_pattern(model.split(": ")[1])
+
+    def _wafer(self, values: dict) -> Wafer:
+        if values["wafer"] == "ideal":
+            return Wafer.ideal()
+        return Wafer(calibrated=values["calibrated"], variation=values["variation"],
+                     seed=values["seed"])
+
+    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
+        cell, _ = self.cell(values["model"])
+        return single_neuron(cell, 500.0, current=(50.0, 450.0, values["current"]),
+                             wafer=self._wafer(values), record_interval=0.2)
+
+    def _show(self, ds: xr.Dataset) -> None:
+        self.traces.update(ds)
+        spikes = ds.sizes["spike"]
+        self.report.value = (
+            f"<b>{spikes}</b> spikes in {ds.attrs['duration_ms']:.0f} ms of biology; the "
+            f"wafer runs this in <b>{ds.attrs['wafer_duration_s'] * 1e6:.0f} us</b>, the "
+            f"emulator took {ds.attrs['wall_time_s'] * 1e3:.0f} ms. "
+            f"{ds.attrs['wafer']}")
+
+    def code(self, values: dict) -> str:
+        model = values["model"]
+        cell = ("IF_cond_exp(cm=0.2, tau_m=20.0, v_rest=-70.0, v_thresh=-50.0, "
+                "v_reset=-58.0, tau_refrac=2.0)" if model == "LIF"
+                else f"naud_pattern({model.split(': ')[1]!r})[0]")
+        wafer = ("Wafer.ideal()" if values["wafer"] == "ideal" else
+                 f"Wafer(calibrated={values['calibrated']}, variation="
+                 f"{values['variation']:g}, seed={values['seed']})")
+        return ("from bss1lab.experiments import single_neuron\n"
+                "from bss1lab.hardware import Wafer\n"
+                "from bss1lab.network import IF_cond_exp\n"
+                "from bss1lab.network.adex import naud_pattern\n"
+                f"ds = single_neuron({cell}, 500.0,\n"
+                f"                   current=(50.0, 450.0, {values['current']:g}),\n"
+                f"                   wafer={wafer}, record_interval=0.2)")
