@@ -318,7 +318,7 @@ class WaferMap:
             "drivers_size": np.zeros(HICANNS_PER_WAFER)})
         self.mapper = LinearColorMapper(palette=Viridis256, low=0, high=1,
                                         low_color="#eeeeee")
-        self.figure = figure(width=WIDTH, height=int(WIDTH * rows / columns) + 60,
+        self.figure = figure(width=WIDTH, height=int(WIDTH * rows / columns) + 100,
                              title=title, x_range=(-1, columns), y_range=(rows, -1),
                              tools="save", match_aspect=True,
                              tooltips=[("HICANN", "@hicann"), ("neurons", "@neurons"),
@@ -336,7 +336,8 @@ class WaferMap:
         self.figure.add_layout(ColorBar(color_mapper=self.mapper, ticker=BasicTicker(),
                                         title="neurons"), "right")
         self.figure.legend.click_policy = "hide"
-        self.figure.legend.location = "bottom_center"
+        self.figure.legend.orientation = "horizontal"
+        self.figure.add_layout(self.figure.legend[0], "below")
         self.figure.axis.visible = False
         self.figure.grid.visible = False
         if ds is not None:
