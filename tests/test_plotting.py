@@ -1,0 +1,89 @@
+"""The bokeh plots: built from Datasets, and redrawn in place from new ones."""
+
+import functools
+
+import numpy as np
+import pytest
+
+from bss1lab import plotting
+from bss1lab.experiments import balanced_random_network, compare
+from bss1lab.experiments.calibration import realised_parameters
+from bss1lab.hardware import Wafer
+
+
+@pytest.fixture(scope="module")
+def runs():
+    kwargs = dict(n_neurons=400, duration=200.0, seed=1, record_variables=["v"],
+                  record_cells={"E": [0, 1, 2]})
+    wafer = balanced_random_network(**kwargs)
+    ideal = balanced_random_network(wafer=Wafer.ideal(), **kwargs)
+    return wafer, ideal
+
+
+def test_raster_shows_every_recorded_spike_and_redraws(runs):
+    wafer, ideal = runs
+    raster = plotting.Raster(wafer)
+    assert len(raster.source.data["time"]) == wafer.sizes["spike"]
+    figure = raster.figure
+    raster.update(ideal)
+    assert raster.figure is figure
+    np.testing.assert_array_equal(raster.source.data["time"], ideal.spike_time.values)
+    # rows: one per recorded neuron, in network order
+    assert raster.source.data["row"].max() < int(ideal.spikes_recorded.sum())
+    thin = plotting.Raster(ideal, max_spikes=100)
+    assert len(thin.source.data["time"]) == 100 and "100 of" in thin.figure.title.text
+    before = len(thin.source.data["time"])
+    thin.stream(wafer)
+    assert len(thin.source.data["time"]) == before + 100
+
+
+def test_traces_population_rate_and_histograms(runs):
+    wafer, _ = runs
+    traces = plotting.Traces(wafer, max_traces=2)
+    assert len(traces.source.data["ys"]) == 2
+    np.testing.assert_array_equal(traces.source.data["ys"][1], wafer.v.values[:, 1])
+    with pytest.raises(ValueError, match="no 'w' trace"):
+        plotting.Traces(wafer, variable="w")
+    rate = plotting.PopulationRate(wafer, bin_ms=10.0)
+    # the activity integrates back to the recorded spikes of each population
+    for population, ys in zip(rate.source.data["population"], rate.source.data["ys"]):
+        n = int((wafer.spikes_recorded & (wafer.population == population)).sum())
+        spikes = int((wafer.spike_population == population).sum())
+        assert np.sum(ys) * 10e-3 * n == pytest.approx(spikes, abs=1e-6 * spikes + 1e-9)
+    histogram = plotting.Histogram(wafer, measure="cv", bins=10)
+    tops = np.array(histogram.source.data["top"])
+    assert tops.reshape(-1, 10).sum(axis=1) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="measure='isi'"):
+        plotting.Histogram(wafer, measure="isi")
+
+
+def test_comparison_wafer_map_and_calibration(runs):
+    wafer, ideal = runs
+    side_by_side = compare(wafer, ideal)
+    bars = plotting.Comparison(side_by_side)
+    assert set(bars.figure.x_range.factors) == {(p, r) for p in ("E", "I")
+                                                for r in ("wafer", "ideal")}
+    assert bars.source.data["value"][1] == pytest.approx(
+        float(side_by_side.rate.sel(run="ideal", population="E")))
+    wafer_map = plotting.WaferMap(wafer)
+    assert wafer_map.source.data["neurons"].sum() == 400
+    with pytest.raises(ValueError, match="Wafer.ideal"):
+        wafer_map.update(ideal)
+    parameters = realised_parameters(n_neurons=100)
+    calibration = plotting.Calibration(parameters, parameter="tau_m", bins=20)
+    tops = np.array(calibration.source.data["top"]).reshape(2, 20)
+    assert tops.sum(axis=1) == pytest.approx(1.0)
+    assert calibration.requested.data_source.data["x"] == [10.0]
+
+
+def test_phase_diagram_of_a_sweep():
+    from bss1lab.experiments import sweep
+    experiment = functools.partial(balanced_random_network, n_neurons=200, duration=100.0,
+                                   wafer=Wafer.ideal())
+    result = sweep(experiment, progress=False, g=[4.0, 6.0], eta=[1.0, 2.0], workers=1)
+    diagram = plotting.PhaseDiagram(result, variable="rate", population="E")
+    assert len(diagram.source.data["value"]) == 4
+    assert diagram.source.data["value"][3] == pytest.approx(
+        float(result.rate.sel(population="E", g=6.0, eta=2.0)))
+    assert set(diagram.source.data["label"]) <= {"AI", "SI", "SR", "AR", "silent",
+                                                 "undetermined"}
