@@ -68,8 +68,11 @@ class RunChunk:
     synaptic_events : int
         Synaptic events delivered in this chunk: every spike reaching every synapse.
     wall_time_s : float
+        Wall-clock time the kernel took, s.
     input_dropped : int64 array (HICANNs on the wafer)
         External spikes the input links dropped in this chunk (not in spike_counts).
+    cpu_time_s : float
+        CPU time the process spent meanwhile, all its threads, s.
     """
 
     start_ms: float
@@ -82,6 +85,7 @@ class RunChunk:
     synaptic_events: int
     wall_time_s: float
     input_dropped: np.ndarray
+    cpu_time_s: float = 0.0
 
 
 class Emulation:
@@ -322,6 +326,7 @@ class Emulation:
         spike_cells, spike_steps, spike_counts = [], [], []
         out_used = np.zeros(1, dtype=np.int64)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         while self.step < stop_step:
             steps = int(min(stop_step, self._apply_current_changes()) - self.step)
             traces = np.empty((steps // every + 1 if every else 0,
@@ -345,6 +350,7 @@ class Emulation:
             out_used[0] = 0
             self.step += done
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         cells = np.concatenate(spike_cells) if spike_cells else np.empty(0, np.int32)
         steps_ = np.concatenate(spike_steps) if spike_steps else np.empty(0, np.int64)
         counts = np.concatenate(spike_counts) if spike_counts else np.empty(0, np.int32)
@@ -365,7 +371,8 @@ class Emulation:
             traces={name: all_traces[:, j, :].copy() for j, name in enumerate(self._variables)},
             spike_counts=self.state.spike_total - counts_before,
             synaptic_events=self.synaptic_events - events_before,
-            wall_time_s=wall, input_dropped=self.state.input_dropped - dropped_before)
+            wall_time_s=wall, input_dropped=self.state.input_dropped - dropped_before,
+            cpu_time_s=cpu)
 
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""
