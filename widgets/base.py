@@ -147,7 +147,8 @@ class Panel:
         self._show(ds)
         self.progress.value = 1.0
         self.progress.bar_style = "success"
-        self.status.value = f"done in {time.perf_counter() - started:.2f} s"
+        self.status.value = (f"run {generation} done in "
+                             f"{time.perf_counter() - started:.2f} s")
 
     # --- display --------------------------------------------------------------------
 
