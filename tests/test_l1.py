@@ -58,3 +58,18 @@ def test_an_overbooked_side_is_shared_by_synapses():
     # two sides of a HICANN are separate pools
     both = l1.assign_drivers(np.arange(8) % 2, np.arange(8), np.full(8, 20), synapses)
     assert (both == 20).all()
+
+
+def test_input_buses_take_channels_whose_tracks_are_free():
+    # a neuron bus of the HICANN at x = 14 sends on channel 1 (line 14); an input bus
+    # at x = 10 crossing x = 14 on channel 0 (line 6) would share its track
+    line = l1.sending_lines(np.array([1, 0]), np.array([14, 10]), np.array([6, 6]),
+                            np.array([14, 10]), np.array([16, 16]), np.array([2.0, 1.0]),
+                            fixed=np.array([1, -1]))
+    assert line[0] == SENDING_LINES[1]
+    assert line[1] != SENDING_LINES[0]
+    # a HICANN has 8 channels: a ninth bus is not sent
+    n = 9
+    lines = l1.sending_lines(np.zeros(n, int), np.full(n, 10), np.full(n, 6),
+                             np.full(n, 10), np.full(n, 12), np.arange(n, 0, -1.0))
+    assert sorted(lines[:8]) == sorted(SENDING_LINES) and lines[8] == -1

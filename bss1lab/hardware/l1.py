@@ -4,6 +4,11 @@ which synapse drivers it gets there.
 Two steps, after marocco's backbone router and its driver assignment ("Fieres"), on
 halco's line geometry (numbers and sources in ``spec.py``):
 
+0. **Output channels.** Each HICANN has 8 output channels, each sending on its own
+   horizontal line. Its neurons' buses go out on channels 0, 1, ... (the merger
+   tree joins neuron blocks in order); an input link's bus takes the free channel
+   whose track is least used along its way (input placement has that choice),
+   busiest first. A HICANN with more than 8 buses cannot send the rest.
 1. **Buses.** A bus leaves its HICANN on the horizontal line of its output channel.
    A line continues on the neighbouring HICANN two lines further, so the bus owns one
    horizontal *track* of its row, from its westmost to its eastmost target column. In
@@ -30,15 +35,67 @@ import numpy as np
 from numba import njit
 
 from bss1lab.hardware.spec import (CROSSBAR_STRIDE, DRIVERS_PER_QUADRANT,
-                                   HORIZONTAL_LINES, LINE_SHIFT_PER_HOP, SWITCH_CLASSES,
-                                   VERTICAL_LINES_PER_SIDE, WAFER_GRID)
+                                   HORIZONTAL_LINES, LINE_SHIFT_PER_HOP, SENDING_LINES,
+                                   SWITCH_CLASSES, VERTICAL_LINES_PER_SIDE, WAFER_GRID)
 
-__all__ = ["route_buses", "assign_drivers", "switch_class", "DRIVERS_PER_SIDE"]
+__all__ = ["sending_lines", "route_buses", "assign_drivers", "switch_class",
+           "DRIVERS_PER_SIDE"]
 
 DRIVERS_PER_SIDE = 2 * DRIVERS_PER_QUADRANT
 _COLUMNS, _ROWS = WAFER_GRID
 _CROSSBAR_CHOICES = VERTICAL_LINES_PER_SIDE // CROSSBAR_STRIDE  # per side
 _LINES_PER_CLASS_BLOCK = CROSSBAR_STRIDE // SWITCH_CLASSES        # 4
+
+
+def sending_lines(hicann: np.ndarray, x: np.ndarray, y: np.ndarray, low: np.ndarray,
+                  high: np.ndarray, priority: np.ndarray,
+                  fixed: np.ndarray | None = None) -> np.ndarray:
+    """Choose each bus's output channel, hence its horizontal line.
+
+    Parameters
+    ----------
+    hicann : int array (buses)
+        The HICANN each bus leaves from (buses of one HICANN share its 8 channels).
+    x, y : int arrays (buses)
+        Its grid position.
+    low, high : int arrays (buses)
+        The columns the bus must span (its targets' and its own).
+    priority : array (buses)
+        Busiest first.
+    fixed : int array (buses), optional
+        A channel the hardware dictates (the merger tree sends a HICANN's neurons on
+        channels 0, 1, ...), or -1 where the channel is free to choose (input links).
+
+    Returns
+    -------
+    int array (buses)
+        The sending line, or -1 for a bus its HICANN has no channel left for.
+    """
+    usage = np.zeros((_ROWS, HORIZONTAL_LINES, _COLUMNS), dtype=np.int64)
+    taken = np.zeros((int(hicann.max()) + 1 if hicann.size else 1, len(SENDING_LINES)),
+                     dtype=bool)
+    line = np.full(hicann.size, -1, dtype=np.int64)
+    lines = np.asarray(SENDING_LINES)
+    fixed = np.full(hicann.size, -1) if fixed is None else np.asarray(fixed)
+    dictated = np.flatnonzero((fixed >= 0) & (fixed < len(SENDING_LINES)))
+    taken[hicann[dictated], fixed[dictated]] = True
+    for b in np.argsort(-np.asarray(priority), kind="stable"):
+        if fixed[b] >= len(SENDING_LINES):
+            continue  # more buses than the HICANN has channels
+        if fixed[b] >= 0:
+            free = np.array([fixed[b]])
+        else:
+            free = np.flatnonzero(~taken[hicann[b]])
+        if free.size == 0:
+            continue
+        tracks = (lines[free] - LINE_SHIFT_PER_HOP * x[b]) % HORIZONTAL_LINES
+        overlap = usage[y[b], tracks, low[b]:high[b] + 1].sum(axis=1)
+        channel = free[int(np.argmin(overlap))]
+        taken[hicann[b], channel] = True
+        line[b] = lines[channel]
+        track = (line[b] - LINE_SHIFT_PER_HOP * x[b]) % HORIZONTAL_LINES
+        usage[y[b], track, low[b]:high[b] + 1] += 1
+    return line
 
 
 @njit(cache=True)

@@ -30,10 +30,9 @@ import numpy as np
 from bss1lab.hardware import l1
 from bss1lab.hardware.geometry import WaferGeometry, wafer_geometry
 from bss1lab.hardware.spec import (DELAY_JITTER_MS, DELAY_OFFSET_MS, DELAY_PER_HOP_MS,
-                                   HALF_ROWS_PER_ROW, HICANNS_PER_WAFER, OUTPUT_CHANNELS,
-                                   REFERENCE_SPEEDUP, ROWS_PER_DRIVER, SENDING_LINES,
-                                   SOURCES_PER_HALF_ROW, SOURCES_PER_L1_BUS,
-                                   VERTICAL_LINES_PER_SIDE)
+                                   HALF_ROWS_PER_ROW, HICANNS_PER_WAFER, REFERENCE_SPEEDUP,
+                                   ROWS_PER_DRIVER, SOURCES_PER_HALF_ROW,
+                                   SOURCES_PER_L1_BUS, VERTICAL_LINES_PER_SIDE)
 from bss1lab.hardware.runs import rank_in_runs, run_index, run_starts
 from bss1lab.network.realise import RealisedNetwork
 
@@ -169,16 +168,14 @@ def _granted_drivers(bus: np.ndarray, target_hicann: np.ndarray, wanted: np.ndar
     key, channel = np.divmod(buses, _BUSES_PER_HICANN)
     is_input = key >= HICANNS_PER_WAFER
     source = np.where(is_input, key - HICANNS_PER_WAFER, key)
-    # neurons send on channels 0, 1, ... and input links on 7, 6, ...: a bus whose
-    # channel the HICANN does not have, or shares with its neurons, is not sent
-    slot = np.where(is_input, OUTPUT_CHANNELS - 1 - channel, channel)
-    neuron_channels = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
-    np.maximum.at(neuron_channels, source[~is_input], channel[~is_input] + 1)
-    sendable = (slot >= 0) & (slot < OUTPUT_CHANNELS) & (
-        ~is_input | (slot >= neuron_channels[source]))
-    line = np.where(sendable, np.asarray(SENDING_LINES)[np.clip(slot, 0, None)
-                                                         % OUTPUT_CHANNELS], -1)
     priority = np.bincount(bus_index, weights=synapses)
+    target_x = geometry.x[target_hicann]
+    low = np.minimum(geometry.x[source], np.minimum.reduceat(
+        target_x[np.argsort(bus_index, kind="stable")], run_starts(np.sort(bus_index))))
+    high = np.maximum(geometry.x[source], np.maximum.reduceat(
+        target_x[np.argsort(bus_index, kind="stable")], run_starts(np.sort(bus_index))))
+    line = l1.sending_lines(source, geometry.x[source], geometry.y[source], low, high,
+                            priority, fixed=np.where(is_input, -1, channel))
     arrival = l1.route_buses(geometry.x[source], geometry.y[source], line, priority,
                              bus_index, geometry.x[target_hicann],
                              geometry.y[target_hicann])
