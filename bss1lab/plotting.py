@@ -128,8 +128,9 @@ class Traces:
                  max_traces: int = 5, title: str | None = None) -> None:
         self.variable = variable
         self.max_traces = int(max_traces)
+        self._title = title or f"{variable} traces"
         self.source = ColumnDataSource({"xs": [], "ys": [], "label": [], "color": []})
-        self.figure = figure(width=WIDTH, height=260, title=title or f"{variable} traces",
+        self.figure = figure(width=WIDTH, height=260, title=self._title,
                              x_axis_label="biological time (ms)",
                              tools="pan,box_zoom,wheel_zoom,reset,save")
         self.figure.multi_line("xs", "ys", source=self.source, color="color",
@@ -157,8 +158,9 @@ class Traces:
         units = values.attrs.get("units", "")
         self.figure.yaxis.axis_label = f"{self.variable} ({units})"
         speedup = _speedup(ds)
-        self.figure.title.text = (f"{self.variable} traces (on the wafer "
-                                  f"{time[-1] / speedup * 1e3 if time.size else 0:.3g} us)")
+        self.figure.title.text = (f"{self._title} ({time[-1] if time.size else 0:.0f} ms of "
+                                  f"biology, {time[-1] / speedup * 1e3 if time.size else 0:.3g}"
+                                  " us on the wafer)")
 
 
 class PopulationRate:

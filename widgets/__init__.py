@@ -4,7 +4,7 @@ stays usable without Jupyter.
 
 Each panel runs its experiment when a control is released (in a background thread,
 with a progress bar; a run the user has moved on from is stopped and dropped), keeps
-the last result in ``panel.dataset`` and shows the code that reproduces it.
+the last result in ``panel.result`` and shows the code that reproduces it.
 """
 
 from .base import Panel

@@ -16,9 +16,9 @@ from jupyter_bokeh.widgets import BokehModel
 __all__ = ["Panel"]
 
 
-class Panel:
-    """Base of the panels: a column of controls, a run button, a progress bar, the
-    figures and a report.
+class Panel(w.VBox):
+    """Base of the panels: an ipywidgets ``VBox`` of controls, a run button, a
+    progress bar, the figures (``BokehModel``) and a report.
 
     Subclasses set ``title``, build ``self.controls`` (name -> widget, with
     ``continuous_update=False``: a slider runs on release) and the figures in
@@ -28,16 +28,16 @@ class Panel:
 
     Attributes
     ----------
-    dataset : xarray.Dataset or None
-        The last finished result.
-    widget : ipywidgets.Widget
-        The whole panel (a notebook shows it when the panel is the cell's value).
+    result : xarray.Dataset or None
+        The Dataset of the last finished run.
+    error : str or None
+        Why the last run failed, if it did.
     """
 
     title = "panel"
 
     def __init__(self, *, auto_run: bool = True) -> None:
-        self.dataset: xr.Dataset | None = None
+        self.result: xr.Dataset | None = None
         self.error: str | None = None
         self.controls: dict[str, w.ValueWidget] = {}
         self._generation = 0
@@ -58,7 +58,7 @@ class Panel:
         self.models = [BokehModel(f) for f in figures]
         code = w.Accordion(children=[self.code_view], titles=("the code of this run",))
         code.selected_index = None
-        self.widget = w.VBox([
+        super().__init__([
             w.HTML(f"<h3>{self.title}</h3>"),
             w.HBox([w.VBox(list(self.controls.values()),
                            layout=w.Layout(width="340px")),
@@ -112,7 +112,7 @@ class Panel:
         """Wait for the current run to finish; returns its Dataset."""
         if self._thread is not None:
             self._thread.join(timeout)
-        return self.dataset
+        return self.result
 
     def _current(self, generation: int) -> bool:
         return generation == self._generation
@@ -142,15 +142,10 @@ class Panel:
             return
         if not self._current(generation):
             return
-        self.dataset = ds
+        self.result = ds
         self.error = None
         self._show(ds)
         self.progress.value = 1.0
         self.progress.bar_style = "success"
         self.status.value = (f"run {generation} done in "
                              f"{time.perf_counter() - started:.2f} s")
-
-    # --- display --------------------------------------------------------------------
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

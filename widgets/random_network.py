@@ -25,7 +25,7 @@ def hardware_report(ds: xr.Dataset) -> str:
         rows += [("synapses lost in routing",
                   f"{a['synapses_lost']:,} ({100 * a['synapse_loss_fraction']:.1f} %)"),
                  ("spikes dropped by the readout", f"{a['readout_spikes_dropped']:,} of "
-                  f"{a['spikes_emitted']:,}"),
+                  f"{a['neuron_spikes_emitted']:,} the neurons emitted"),
                  ("input spikes dropped", f"{a['input_spikes_dropped']:,}"),
                  ("parameters clipped", f"{a.get('parameters_clipped', 0):,}")]
     rows += [("wafer time (run / configuration)",

@@ -77,12 +77,22 @@ def parameter_ranges(capacitor: str, leak_mode: str, speedup: float) -> dict:
     return {name: (low * scale, high * scale) for name, (low, high) in ranges.items()}
 
 
-def apply_ranges(populations, ranges: dict, mode: str, clipped: dict | None = None) -> dict:
+def apply_ranges(populations, ranges: dict, mode: str, clipped: dict | None = None, *,
+                 report: bool = True) -> dict:
     """Bring every population's time constants into ``ranges``.
 
     ``mode="clip"`` clips (and warns once, with the counts); ``"error"`` raises.
     Returns the number of values clipped per parameter (added to ``clipped``).
+    ``report=False`` clips silently: for what the circuits' own deviations push out
+    of range (no request of the user's was changed).
     """
+    if not report:
+        for population in populations:
+            for name, (low, high) in ranges.items():
+                values = population.parameters.get(name)
+                if values is not None:
+                    np.clip(values, low, high, out=values)
+        return {}
     clipped = {} if clipped is None else clipped
     for population in populations:
         for name, (low, high) in ranges.items():

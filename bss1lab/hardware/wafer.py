@@ -376,6 +376,9 @@ class Wafer:
             apply_variation(network.populations, placement.hicann, placement.first_denmem,
                             the_chip, self.capacitor, self.neuron_size, self.variation,
                             self.calibrated, trial)
+            if self.parameter_ranges:  # a deviating circuit still stays in its range
+                apply_ranges(network.populations, parameter_ranges(
+                    self.capacitor, self.leak_mode, self.speedup), "clip", report=False)
 
         # weights of the realised synapses: 16 levels of each row's scale, then the
         # analog spread of each synapse
