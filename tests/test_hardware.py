@@ -338,3 +338,12 @@ def test_v_reset_is_one_value_per_floating_gate_block(small_network):
 def test_bad_wafer_configurations_raise(config, message):
     with pytest.raises(ValueError, match=message):
         Wafer(**config).map(Network(Population(2, IF_cond_exp(), label="p")))
+
+
+def test_routed_delays_shorter_than_a_step_take_one_step_and_are_counted(small_network):
+    """At a speed-up of 1e3 the wafer's fixed circuit delays are ten times shorter in
+    biological time (0.06 ms + 0.004 ms per hop): below the 0.1 ms grid."""
+    ds = run(small_network, 50.0, wafer=only("routed_delays", speedup=1e3), seed=1)
+    assert ds.attrs["delays_raised_to_dt"] > 0.9 * ds.attrs["synapses"]
+    assert run(small_network, 50.0, wafer=only("routed_delays"), seed=1).attrs[
+        "delays_raised_to_dt"] < 0.01 * ds.attrs["synapses"]

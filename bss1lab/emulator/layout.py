@@ -47,6 +47,9 @@ class Layout:
     current_changes : list of (step, cells, change in nA)
         When current sources switch, sorted by step; the changes of several sources
         onto one cell add up.
+    delays_raised : int
+        Routed delays (the wafer's, not the user's) shorter than ``dt`` that were
+        lengthened to one step.
     """
 
     dt: float
@@ -57,6 +60,7 @@ class Layout:
     array_start: np.ndarray
     ring_size: int
     current_changes: list
+    delays_raised: int = 0
 
     @property
     def n_cells(self) -> int:
@@ -357,16 +361,24 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     array_steps = (np.concatenate(trains).astype(np.int64) if lengths.sum()
                    else np.empty(0, dtype=np.int64))
 
-    delay_steps = steps_of(net.delay, dt)
+    delay = net.delay
+    delays_raised = 0
+    if mapped.wafer.routed_delays and not mapped.wafer.is_ideal:
+        # the wafer's delays follow the route (and its jitter): the emulator's grid
+        # cannot go below one step, so such delays take one step, counted
+        short = delay < dt * (1.0 - 1e-6)
+        delays_raised = int(short.sum())
+        delay = np.where(short, np.float32(dt), delay)
+    delay_steps = steps_of(delay, dt)
     # float32 storage: allow its rounding, not a delay really shorter than dt
-    if net.delay.size and net.delay.min() < dt * (1.0 - 1e-6):
-        shortest = int(np.argmin(net.delay))
+    if delay.size and delay.min() < dt * (1.0 - 1e-6):
+        shortest = int(np.argmin(delay))
         projection = int(np.searchsorted(net.projection_offsets, shortest, side="right") - 1)
         raise ValueError(f"Projection {net.projection_labels[projection]!r}: delay "
-                         f"{float(net.delay[shortest]):g} ms is shorter than the time step "
+                         f"{float(delay[shortest]):g} ms is shorter than the time step "
                          f"dt={dt} ms; delays must be >= dt")
     if delay_steps.size and delay_steps.max() > np.iinfo(np.int16).max:
-        raise ValueError(f"delays up to {float(net.delay.max()):g} ms exceed "
+        raise ValueError(f"delays up to {float(delay.max()):g} ms exceed "
                          f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
     out_degree = np.bincount(net.pre, minlength=n).astype(np.int64)
     input_link, input_fpga = _input_links(mapped, kind)
@@ -403,4 +415,4 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                   out_degree=out_degree,
                   array_start=array_start,
                   ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
-                  current_changes=current_changes)
+                  current_changes=current_changes, delays_raised=delays_raised)
