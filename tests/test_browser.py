@@ -41,7 +41,7 @@ def lab(tmp_path):
     log = open(tmp_path / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-         "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+         "--ip=127.0.0.1", "--allow-root", f"--IdentityProvider.token={TOKEN}",
          f"--ServerApp.root_dir={tmp_path}", "--LabApp.news_url="],
         stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"

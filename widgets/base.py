@@ -13,7 +13,29 @@ import ipywidgets as w
 import xarray as xr
 from jupyter_bokeh.widgets import BokehModel
 
-__all__ = ["Panel"]
+__all__ = ["Panel", "ensure_bokehjs"]
+
+_bokehjs_loaded = False
+
+
+def ensure_bokehjs() -> None:
+    """Load BokehJS into the notebook page once per kernel: jupyter_bokeh's
+    ``BokehModel`` draws with it and does not bring it. Does nothing outside a
+    Jupyter kernel. The JavaScript is inlined (no network needed)."""
+    global _bokehjs_loaded
+    if _bokehjs_loaded:
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return
+    from bokeh.io import output_notebook
+    from bokeh.resources import INLINE
+    output_notebook(INLINE, hide_banner=True)
+    _bokehjs_loaded = True
 
 
 class Panel(w.VBox):
@@ -37,6 +59,7 @@ class Panel(w.VBox):
     title = "panel"
 
     def __init__(self, *, auto_run: bool = True) -> None:
+        ensure_bokehjs()
         self.result: xr.Dataset | None = None
         self.error: str | None = None
         self.controls: dict[str, w.ValueWidget] = {}

@@ -77,8 +77,9 @@ def sweep(experiment: Callable[..., xr.Dataset], *,
         raise ImportError("sweep needs dask: pip install 'bss1lab[dask]'") from error
 
     if client is not None:
+        # one point per worker thread: the emulator itself runs on one thread there
         futures = client.map(_run_point, [experiment] * len(points), points,
-                             [reduce] * len(points), [0] * len(points), pure=False)
+                             [reduce] * len(points), [1] * len(points), pure=False)
         if progress:
             from distributed import progress as show_progress
             show_progress(futures)
