@@ -148,7 +148,8 @@ class State(NamedTuple):
     cursor: np.ndarray           # next entry of each spike train
     poisson_next: np.ndarray     # sparse sources: time of the next spike, steps
     poisson_drawn: np.ndarray    # sparse sources: uniforms used so far
-    ring: np.ndarray             # input due per slot (time) and column
+    ring: np.ndarray             # input due per slot (time) and column; float32 (the
+                                 # weights' precision): half the memory traffic
     emitted: np.ndarray          # [parity, cell] spikes emitted in the step
     bucket: np.ndarray           # [parity, target block, position] filed entries
     bucket_fill: np.ndarray      # [parity, emitting block, target block] counts
