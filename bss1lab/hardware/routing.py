@@ -169,11 +169,12 @@ def _granted_drivers(bus: np.ndarray, target_hicann: np.ndarray, wanted: np.ndar
     is_input = key >= HICANNS_PER_WAFER
     source = np.where(is_input, key - HICANNS_PER_WAFER, key)
     priority = np.bincount(bus_index, weights=synapses)
-    target_x = geometry.x[target_hicann]
-    low = np.minimum(geometry.x[source], np.minimum.reduceat(
-        target_x[np.argsort(bus_index, kind="stable")], run_starts(np.sort(bus_index))))
-    high = np.maximum(geometry.x[source], np.maximum.reduceat(
-        target_x[np.argsort(bus_index, kind="stable")], run_starts(np.sort(bus_index))))
+    # the columns each bus spans: its own and its targets'
+    by_bus = np.argsort(bus_index, kind="stable")
+    target_x = geometry.x[target_hicann][by_bus]
+    first = run_starts(bus_index[by_bus])
+    low = np.minimum(geometry.x[source], np.minimum.reduceat(target_x, first))
+    high = np.maximum(geometry.x[source], np.maximum.reduceat(target_x, first))
     line = l1.sending_lines(source, geometry.x[source], geometry.y[source], low, high,
                             priority, fixed=np.where(is_input, -1, channel))
     arrival = l1.route_buses(geometry.x[source], geometry.y[source], line, priority,
