@@ -13,7 +13,36 @@ import ipywidgets as w
 import xarray as xr
 from jupyter_bokeh.widgets import BokehModel
 
-__all__ = ["Panel", "ensure_bokehjs"]
+__all__ = ["Panel", "ensure_bokehjs", "slider", "variation_slider", "chip_slider",
+           "wafer_toggle", "STYLE"]
+
+#: Room for the controls' descriptions.
+STYLE = {"description_width": "110px"}
+
+
+def slider(description: str, value, low, high, step) -> w.ValueWidget:
+    """A slider that changes its value (and so runs the panel) on release; an
+    ``IntSlider`` when all its numbers are ints."""
+    integer = all(isinstance(v, int) for v in (value, low, high, step))
+    cls = w.IntSlider if integer else w.FloatSlider
+    return cls(value=value, min=low, max=high, step=step, description=description,
+               continuous_update=False, style=STYLE)
+
+
+def variation_slider() -> w.FloatSlider:
+    """The scale of the fixed-pattern noise: 0 perfect circuits, 1 as measured."""
+    return slider("variation", 1.0, 0.0, 2.0, 0.1)
+
+
+def chip_slider() -> w.IntSlider:
+    """The wafer seed: one seed is one chip."""
+    return slider("chip (wafer seed)", 0, 0, 20, 1)
+
+
+def wafer_toggle() -> w.ToggleButtons:
+    """The emulated wafer or the ideal reference."""
+    return w.ToggleButtons(options=["emulated wafer", "ideal"], value="emulated wafer",
+                           style={"button_width": "110px"})
 
 _bokehjs_loaded = False
 

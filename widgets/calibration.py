@@ -10,7 +10,7 @@ from bss1lab.experiments.calibration import realised_parameters
 from bss1lab.hardware import Wafer
 from bss1lab.plotting import Calibration
 
-from .base import Panel
+from .base import STYLE, Panel, chip_slider, slider, variation_slider
 
 __all__ = ["CalibrationPanel"]
 
@@ -29,17 +29,12 @@ class CalibrationPanel(Panel):
     title = "Fixed-pattern noise and calibration"
 
     def _build(self) -> list:
-        style = {"description_width": "110px"}
         self.controls = {
             "parameter": w.Dropdown(options=PARAMETERS, value="v_thresh",
-                                    description="parameter", style=style),
-            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
-                                       description="variation", continuous_update=False,
-                                       style=style),
-            "seed": w.IntSlider(value=0, min=0, max=20, description="chip (wafer seed)",
-                                continuous_update=False, style=style),
-            "trial": w.IntSlider(value=0, min=0, max=10, description="reprogram trial",
-                                 continuous_update=False, style=style),
+                                    description="parameter", style=STYLE),
+            "variation": variation_slider(),
+            "seed": chip_slider(),
+            "trial": slider("reprogram trial", 0, 0, 10, 1),
         }
         self.plot = Calibration()
         return [self.plot.figure]

@@ -12,7 +12,7 @@ from bss1lab.hardware import Wafer
 from bss1lab.network.microcircuit import POPULATIONS
 from bss1lab.plotting import Comparison, Raster
 
-from .base import Panel
+from .base import STYLE, Panel, slider, variation_slider
 from .random_network import hardware_report
 
 __all__ = ["MicrocircuitPanel"]
@@ -34,24 +34,15 @@ class MicrocircuitPanel(Panel):
         super().__init__(auto_run=auto_run)
 
     def _build(self) -> list:
-        style = {"description_width": "110px"}
         self.controls = {
             "flavour": w.ToggleButtons(options=["original", "hardware"], value="original",
                                        style={"button_width": "110px"}),
-            "N_scaling": w.FloatSlider(value=0.05, min=0.02, max=0.2, step=0.01,
-                                       description="N scaling", continuous_update=False,
-                                       style=style),
-            "K_scaling": w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05,
-                                       description="K scaling", continuous_update=False,
-                                       style=style),
+            "N_scaling": slider("N scaling", 0.05, 0.02, 0.2, 0.01),
+            "K_scaling": slider("K scaling", 0.5, 0.1, 1.0, 0.05),
             "background": w.Dropdown(options=["poisson", "dc"], value="poisson",
-                                     description="background", style=style),
-            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
-                                       description="variation", continuous_update=False,
-                                       style=style),
-            "duration": w.FloatSlider(value=self.duration, min=300.0, max=5000.0,
-                                      step=100.0, description="duration (ms)",
-                                      continuous_update=False, style=style),
+                                     description="background", style=STYLE),
+            "variation": variation_slider(),
+            "duration": slider("duration (ms)", self.duration, 300.0, 5000.0, 100.0),
         }
         self.raster = Raster(title="spikes", max_spikes=60_000)
         self.rates = Comparison(variable="rate", title="population rates (Hz)")

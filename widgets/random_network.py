@@ -12,7 +12,7 @@ from bss1lab.hardware import EFFECTS, Wafer
 from bss1lab.network.brunel import BRUNEL_SIZE, HARDWARE_SIZE
 from bss1lab.plotting import PopulationRate, Raster, Traces
 
-from .base import Panel
+from .base import Panel, slider, variation_slider, wafer_toggle
 
 __all__ = ["RandomNetworkPanel", "hardware_report"]
 
@@ -51,23 +51,13 @@ class RandomNetworkPanel(Panel):
         super().__init__(auto_run=auto_run)
 
     def _build(self) -> list:
-        style = {"description_width": "110px"}
         self.controls = {
-            "n_neurons": w.IntSlider(value=HARDWARE_SIZE, min=500, max=BRUNEL_SIZE, step=100,
-                                     description="neurons", continuous_update=False,
-                                     style=style),
-            "g": w.FloatSlider(value=5.0, min=1.0, max=10.0, step=0.5, description="g",
-                               continuous_update=False, style=style),
-            "eta": w.FloatSlider(value=2.0, min=0.5, max=4.0, step=0.1, description="eta",
-                                 continuous_update=False, style=style),
-            "duration": w.FloatSlider(value=self.duration, min=200.0, max=5000.0, step=100.0,
-                                      description="duration (ms)", continuous_update=False,
-                                      style=style),
-            "wafer": w.ToggleButtons(options=["emulated wafer", "ideal"],
-                                     value="emulated wafer", style={"button_width": "110px"}),
-            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
-                                       description="variation", continuous_update=False,
-                                       style=style),
+            "n_neurons": slider("neurons", HARDWARE_SIZE, 500, BRUNEL_SIZE, 100),
+            "g": slider("g", 5.0, 1.0, 10.0, 0.5),
+            "eta": slider("eta", 2.0, 0.5, 4.0, 0.1),
+            "duration": slider("duration (ms)", self.duration, 200.0, 5000.0, 100.0),
+            "wafer": wafer_toggle(),
+            "variation": variation_slider(),
             **{effect: w.Checkbox(value=True, description=effect.replace("_", " "),
                                   indent=False) for effect in EFFECTS if effect != "variation"},
         }

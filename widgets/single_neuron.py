@@ -11,7 +11,7 @@ from bss1lab.network import IF_cond_exp
 from bss1lab.network.adex import NAUD_2008, naud_pattern
 from bss1lab.plotting import Traces
 
-from .base import Panel
+from .base import STYLE, Panel, chip_slider, slider, variation_slider, wafer_toggle
 
 __all__ = ["SingleNeuronPanel"]
 
@@ -30,21 +30,14 @@ class SingleNeuronPanel(Panel):
     title = "A neuron on the wafer"
 
     def _build(self) -> list:
-        style = {"description_width": "110px"}
         self.controls = {
             "model": w.Dropdown(options=MODELS, value="AdEx: adapting",
-                                description="model", style=style),
-            "current": w.FloatSlider(value=0.5, min=0.0, max=1.5, step=0.05,
-                                     description="current (nA)", continuous_update=False,
-                                     style=style),
-            "wafer": w.ToggleButtons(options=["emulated wafer", "ideal"],
-                                     value="emulated wafer", style={"button_width": "110px"}),
+                                description="model", style=STYLE),
+            "current": slider("current (nA)", 0.5, 0.0, 1.5, 0.05),
+            "wafer": wafer_toggle(),
             "calibrated": w.Checkbox(value=True, description="calibrated"),
-            "variation": w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
-                                       description="variation", continuous_update=False,
-                                       style=style),
-            "seed": w.IntSlider(value=0, min=0, max=20, description="chip (wafer seed)",
-                                continuous_update=False, style=style),
+            "variation": variation_slider(),
+            "seed": chip_slider(),
         }
         self.traces = Traces(variable="v", max_traces=1, title="membrane potential")
         return [self.traces.figure]
