@@ -465,6 +465,20 @@ def neuron_run(kind, method, start, stop, n_spiking, first, step, dt, cells, sta
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def neuron_run_of_kind(kind, method, start, stop, n_spiking, first, step, dt, cells,
+                       state):
+    """``neuron_run`` with ``kind`` made a constant (``method`` already is one)."""
+    if kind == KIND_COND_EXP:
+        return neuron_run(KIND_COND_EXP, method, start, stop, n_spiking, first, step, dt,
+                          cells, state)
+    if kind == KIND_CURR_EXP:
+        return neuron_run(KIND_CURR_EXP, method, start, stop, n_spiking, first, step, dt,
+                          cells, state)
+    return neuron_run(KIND_CURR_DELTA, method, start, stop, n_spiking, first, step, dt,
+                      cells, state)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, state):
     """Draw this step's spikes of the Poisson sources at positions [start, stop)."""
     now = step & 1
@@ -544,24 +558,11 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, s
         elif k == KIND_ARRAY:
             n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
         elif method == METHOD_RK2:
-            if k == KIND_COND_EXP:
-                n_spiking = neuron_run(KIND_COND_EXP, METHOD_RK2, position, stop,
-                                       n_spiking, first, step, dt, cells, state)
-            elif k == KIND_CURR_EXP:
-                n_spiking = neuron_run(KIND_CURR_EXP, METHOD_RK2, position, stop,
-                                       n_spiking, first, step, dt, cells, state)
-            else:
-                n_spiking = neuron_run(KIND_CURR_DELTA, METHOD_RK2, position, stop,
-                                       n_spiking, first, step, dt, cells, state)
-        elif k == KIND_COND_EXP:
-            n_spiking = neuron_run(KIND_COND_EXP, METHOD_EXPONENTIAL, position, stop,
-                                   n_spiking, first, step, dt, cells, state)
-        elif k == KIND_CURR_EXP:
-            n_spiking = neuron_run(KIND_CURR_EXP, METHOD_EXPONENTIAL, position, stop,
-                                   n_spiking, first, step, dt, cells, state)
+            n_spiking = neuron_run_of_kind(k, METHOD_RK2, position, stop, n_spiking,
+                                           first, step, dt, cells, state)
         else:
-            n_spiking = neuron_run(KIND_CURR_DELTA, METHOD_EXPONENTIAL, position, stop,
-                                   n_spiking, first, step, dt, cells, state)
+            n_spiking = neuron_run_of_kind(k, METHOD_EXPONENTIAL, position, stop,
+                                           n_spiking, first, step, dt, cells, state)
         position = stop
     if cells.input_limited:
         limit_input(first, n_spiking, step, seed_hash, cells, state)
