@@ -7,7 +7,7 @@ import ipywidgets as w
 import xarray as xr
 from bokeh.layouts import column
 
-from bss1lab.experiments import compare, cortical_microcircuit
+from bss1lab.experiments import compare, cortical_microcircuit, population_summary
 from bss1lab.hardware import Wafer
 from bss1lab.network.microcircuit import POPULATIONS
 from bss1lab.plotting import Comparison, Raster
@@ -55,7 +55,8 @@ class MicrocircuitPanel(Panel):
                                        K_scaling=values["K_scaling"],
                                        background=values["background"], on_chunk=on_chunk,
                                        **common)
-            self._comparison = compare(ds, ds).sel(run=["ideal"])
+            # the original model runs ideal only: one run to show, summarised once
+            self._comparison = population_summary(ds).expand_dims(run=["ideal"])
         else:
             ds = cortical_microcircuit("hardware", wafer=Wafer(variation=values["variation"]),
                                        on_chunk=on_chunk, **common)
