@@ -235,7 +235,7 @@ class Emulation:
         layout = self.layout
         n = layout.n_cells
         n_blocks = layout.n_blocks
-        v = layout.cells.parameters["v_rest"].copy()
+        v = layout.neurons.v_rest.copy()
         w = np.zeros(n)
         for population in self.mapped.network.populations:
             initial = population.initial_values
@@ -265,7 +265,8 @@ class Emulation:
             stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
             recorded_cell=np.zeros(n, dtype=np.int64),
             recorded_fill=np.zeros(n_blocks, dtype=np.int64),
-            spiking=np.zeros(n, dtype=np.int64), pending=np.zeros(n, dtype=np.int64))
+            spiking=np.zeros(n, dtype=np.int64), fired=np.zeros(n, dtype=np.uint8),
+            pending=np.zeros(n, dtype=np.int64))
 
     # --- running --------------------------------------------------------------------
 
@@ -337,8 +338,8 @@ class Emulation:
                 trace_state=self._trace_state, trace_every=every, traces=traces)
             done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
-                                         self.layout.synapses, self.layout.plasticity,
-                                         self.state, recording)
+                                         self.layout.neurons, self.layout.synapses,
+                                         self.layout.plasticity, self.state, recording)
             if written:
                 trace_blocks.append(traces[:written])
                 first = (self.step // every + 1) * every

@@ -42,36 +42,41 @@ STP_WAFER_FACILITATION = 2  # and facilitating
 METHOD_EXPONENTIAL = 0  # exponential Euler with step-averaged synaptic input
 METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
 
-#: Per-neuron parameters as the kernel uses them (one record per cell, built by
-#: ``layout.neuron_parameters``): bio units, with the step-dependent factors precomputed.
-PARAMETER_DTYPE = np.dtype([
-    # what every step of every neuron reads, in the first two cache lines
-    ("refractory_steps", "i8"),
-    ("adex", "i8"),            # 1: AdEx (adaptation current, exponential term), else 0
-    ("v_rest", "f8"),          # mV
-    ("g_l", "f8"),             # uS, cm / tau_m
-    ("i_offset", "f8"),        # nA
-    ("mean_E", "f8"),          # mean of exp(-t / tau_syn_E) for t in [0, dt)
-    ("mean_I", "f8"),
-    ("decay_E", "f8"),         # exp(-dt / tau_syn_E)
-    ("decay_I", "f8"),         # exp(-dt / tau_syn_I)
-    ("v_peak", "f8"),          # mV, spike detection: v_spike for AdEx, else v_thresh
-    ("v_reset", "f8"),         # mV
-    ("dt_over_cm", "f8"),      # ms / nF: multiplying is cheaper than dividing
-    ("e_rev_E", "f8"),         # mV
-    ("e_rev_I", "f8"),         # mV
-    ("saturation_E", "f8"),    # uS where the synaptic input saturates, 0: never
-    ("saturation_I", "f8"),
-    # current-based kinds, and AdEx
-    ("decay_m", "f8"),         # exp(-dt / tau_m)
-    ("v_thresh", "f8"),        # mV, threshold of the exponential term
-    ("delta_T", "f8"),         # mV, 0 switches the exponential term off
-    ("a", "f8"),               # uS (PyNN gives nS)
-    ("b", "f8"),               # nA
-    ("rate_w", "f8"),          # 1 / tau_w, 1/ms
-    ("decay_w", "f8"),         # exp(-dt / tau_w)
-    ("padding", "f8"),         # to 3 cache lines: records stay aligned
-])
+class NeuronParameters(NamedTuple):
+    """Per-neuron parameters as the kernel uses them, one array per parameter (built
+    by ``layout.neuron_parameters``): bio units, with the step-dependent factors
+    precomputed. Arrays rather than one record per cell, so a loop over consecutive
+    cells reads each parameter contiguously and the compiler can vectorise it."""
+
+    refractory_steps: np.ndarray  # int64
+    adex: np.ndarray             # int64, 1: AdEx (adaptation current, exponential term)
+    v_rest: np.ndarray           # mV
+    g_l: np.ndarray              # uS, cm / tau_m
+    i_offset: np.ndarray         # nA
+    mean_E: np.ndarray           # mean of exp(-t / tau_syn_E) for t in [0, dt)
+    mean_I: np.ndarray
+    decay_E: np.ndarray          # exp(-dt / tau_syn_E)
+    decay_I: np.ndarray          # exp(-dt / tau_syn_I)
+    v_peak: np.ndarray           # mV, spike detection: v_spike for AdEx, else v_thresh
+    v_reset: np.ndarray          # mV
+    dt_over_cm: np.ndarray       # ms / nF: multiplying is cheaper than dividing
+    e_rev_E: np.ndarray          # mV
+    e_rev_I: np.ndarray          # mV
+    saturation_E: np.ndarray     # uS where the synaptic input saturates, 0: never
+    saturation_I: np.ndarray
+    decay_m: np.ndarray          # exp(-dt / tau_m), current-based kinds
+    v_thresh: np.ndarray         # mV, threshold of the exponential term (AdEx)
+    delta_T: np.ndarray          # mV, 0 switches the exponential term off
+    a: np.ndarray                # uS (PyNN gives nS)
+    b: np.ndarray                # nA
+    rate_w: np.ndarray           # 1 / tau_w, 1/ms
+    decay_w: np.ndarray          # exp(-dt / tau_w)
+
+
+#: Records with the fields of NeuronParameters, for building them population by
+#: population (``layout.neuron_parameters``).
+PARAMETER_DTYPE = np.dtype([(name, "i8" if name in ("refractory_steps", "adex") else "f8")
+                            for name in NeuronParameters._fields])
 
 #: Poisson sources with fewer spikes than this per step draw the time of their next
 #: spike (exponential intervals) instead of a count every step.
@@ -88,7 +93,6 @@ class Cells(NamedTuple):
     """Per-cell constants and the block split (see ``layout.Layout``)."""
 
     kind: np.ndarray             # int8, KIND_*
-    parameters: np.ndarray       # PARAMETER_DTYPE records (neurons)
     block_offset: np.ndarray     # block b's cells: block_cells[offset[b]:offset[b + 1]]
     block_cells: np.ndarray
     kind_run_end: np.ndarray     # per block position: where its run of one kind ends
@@ -167,6 +171,7 @@ class State(NamedTuple):
     recorded_cell: np.ndarray    # per block: cells whose spikes the step records
     recorded_fill: np.ndarray
     spiking: np.ndarray          # per block: cells that spiked in the step (scratch)
+    fired: np.ndarray            # uint8 per cell: spiked in the step (scratch)
     pending: np.ndarray          # per block: limited sources that spiked (scratch)
 
 
@@ -193,6 +198,7 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _S40 = np.uint64(40)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_U1 = np.uint64(1)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -211,11 +217,30 @@ def uniform(seed_hash, cell, counter):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def exp_term(v, q):
-    """AdEx spike-initiation current g_L delta_T exp((v - v_thresh) / delta_T), nA."""
-    if q.adex == 0 or q.delta_T <= 0.0:
+def exp_term(v, adex, q, i):
+    """AdEx spike-initiation current g_L delta_T exp((v - v_thresh) / delta_T), nA;
+    0 unless ``adex`` (a constant) and delta_T > 0."""
+    if not adex:
         return 0.0
-    return q.g_l * q.delta_T * np.exp(min((v - q.v_thresh) / q.delta_T, EXP_ARGUMENT_MAX))
+    delta_T = q.delta_T[i]
+    scale = delta_T if delta_T > 0.0 else 1.0  # delta_T = 0 gives 0, not 0 / 0
+    return q.g_l[i] * delta_T * np.exp(min((v - q.v_thresh[i]) / scale, EXP_ARGUMENT_MAX))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def expm1_minus(x):
+    """exp(-x) - 1 for x >= 0, to a relative 1e-14 even for tiny x, from additions and
+    multiplications only: LLVM vectorises it, which it cannot do for a call to
+    ``exp`` without Intel's SVML. The Taylor series of expm1 at -x / 128 (|.| <= 0.5,
+    x capped at 64), then doubled 7 times with expm1(2z) = expm1(z) (2 + expm1(z))."""
+    y = -min(x, 64.0) * (1.0 / 128.0)
+    e = y * (1.0 + y * (1.0 / 2 + y * (1.0 / 6 + y * (1.0 / 24 + y * (1.0 / 120 + y * (
+        1.0 / 720 + y * (1.0 / 5040 + y * (1.0 / 40320 + y * (1.0 / 362880 + y * (
+            1.0 / 3628800 + y * (1.0 / 39916800 + y * (1.0 / 479001600
+                                                       + y * (1.0 / 6227020800)))))))))))))
+    for _ in range(7):
+        e = e * (2.0 + e)
+    return e
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -228,51 +253,50 @@ def saturated(g, g_saturation):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def membrane_current(kind, v, w, syn_e, syn_i, i_ext, q):
-    """Total current into the membrane (nA) at potential ``v`` (mV) of the cell whose
-    parameter record is ``q``."""
-    current = q.g_l * (q.v_rest - v) + i_ext - w + exp_term(v, q)
+def membrane_current(kind, adex, v, w, syn_e, syn_i, i_ext, q, i):
+    """Total current into the membrane (nA) at potential ``v`` (mV) of neuron ``i``
+    with parameters ``q``."""
+    current = q.g_l[i] * (q.v_rest[i] - v) + i_ext - w + exp_term(v, adex, q, i)
     if kind == KIND_COND_EXP:
-        current += (saturated(syn_e, q.saturation_E) * (q.e_rev_E - v)
-                    + saturated(syn_i, q.saturation_I) * (q.e_rev_I - v))
+        current += (saturated(syn_e, q.saturation_E[i]) * (q.e_rev_E[i] - v)
+                    + saturated(syn_i, q.saturation_I[i]) * (q.e_rev_I[i] - v))
     elif kind == KIND_CURR_EXP:
         current += syn_e + syn_i
     return current
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def integrate_exponential(kind, v, w, syn_e, syn_i, i_ext, q):
+def integrate_exponential(kind, adex, v, w, syn_e, syn_i, i_ext, q, i):
     """One step of exponential Euler for v: synaptic input held at its mean over the
     step, the non-linear terms at their start-of-step value, then the linear equation
     solved exactly. Exact for constant input; second order in dt for decaying input."""
-    mean_e = syn_e * q.mean_E
-    mean_i = syn_i * q.mean_I
-    g_total = q.g_l
-    drive = q.g_l * q.v_rest + i_ext - w + exp_term(v, q)
+    mean_e = syn_e * q.mean_E[i]
+    mean_i = syn_i * q.mean_I[i]
+    g_total = q.g_l[i]
+    drive = q.g_l[i] * q.v_rest[i] + i_ext - w + exp_term(v, adex, q, i)
     if kind == KIND_COND_EXP:
-        mean_e = saturated(mean_e, q.saturation_E)
-        mean_i = saturated(mean_i, q.saturation_I)
+        mean_e = saturated(mean_e, q.saturation_E[i])
+        mean_i = saturated(mean_i, q.saturation_I[i])
         g_total += mean_e + mean_i
-        drive += mean_e * q.e_rev_E + mean_i * q.e_rev_I
-        decay = np.exp(-g_total * q.dt_over_cm)
-    else:
-        if kind == KIND_CURR_EXP:
-            drive += mean_e + mean_i
-        decay = q.decay_m
+        drive += mean_e * q.e_rev_E[i] + mean_i * q.e_rev_I[i]
+        # v_inf + (v - v_inf) exp(-x), written so a far v_inf loses no precision
+        return v + (v - drive / g_total) * expm1_minus(g_total * q.dt_over_cm[i])
+    if kind == KIND_CURR_EXP:
+        drive += mean_e + mean_i
     v_inf = drive / g_total
-    return v_inf + (v - v_inf) * decay
+    return v_inf + (v - v_inf) * q.decay_m[i]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def integrate_rk2(kind, v, w, syn_e, syn_i, i_ext, dt, q):
+def integrate_rk2(kind, adex, v, w, syn_e, syn_i, i_ext, dt, q, i):
     """One step of Heun's method for (v, w); synaptic input at both ends of the step."""
-    dv1 = membrane_current(kind, v, w, syn_e, syn_i, i_ext, q) * q.dt_over_cm
-    dw1 = (q.a * (v - q.v_rest) - w) * q.rate_w * dt
+    dv1 = membrane_current(kind, adex, v, w, syn_e, syn_i, i_ext, q, i) * q.dt_over_cm[i]
+    dw1 = (q.a[i] * (v - q.v_rest[i]) - w) * q.rate_w[i] * dt
     v1 = v + dv1
     w1 = w + dw1
-    dv2 = membrane_current(kind, v1, w1, syn_e * q.decay_E, syn_i * q.decay_I,
-                           i_ext, q) * q.dt_over_cm
-    dw2 = (q.a * (v1 - q.v_rest) - w1) * q.rate_w * dt
+    dv2 = membrane_current(kind, adex, v1, w1, syn_e * q.decay_E[i], syn_i * q.decay_I[i],
+                           i_ext, q, i) * q.dt_over_cm[i]
+    dw2 = (q.a[i] * (v1 - q.v_rest[i]) - w1) * q.rate_w[i] * dt
     return v + 0.5 * (dv1 + dv2), w + 0.5 * (dw1 + dw2)
 
 
@@ -283,51 +307,57 @@ def flushed(x):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def neuron_step(kind, v, syn_e, syn_i, w, refractory, i_ext, arrived_e, arrived_i, dt,
-                method, q):
-    """Advance one neuron by one step.
+def neuron_step(kind, adex, method, v, syn_e, syn_i, w, refractory, i_ext, arrived_e,
+                arrived_i, dt, q, i):
+    """Advance neuron ``i`` by one step.
 
-    Takes the cell's state, the inputs due at the end of the step and its parameter
-    record ``q``; returns the new ``(v, syn_e, syn_i, w, refractory, spiked)``.
-    Scalars and records in, scalars out: a helper that takes arrays pays reference
-    counting on every call.
+    Takes the cell's state, the inputs due at the end of the step and the parameters
+    ``q``; returns the new ``(v, syn_e, syn_i, w, refractory, spiked)``. ``kind``,
+    ``adex`` (adaptation and exponential term) and ``method`` are constants of the
+    calling loop. Every parameter is read unconditionally and the cases are selected
+    rather than branched: numba then neither counts references per cell nor stops
+    the compiler from vectorising a loop of these over consecutive cells.
     """
-    if refractory > 0:
-        # clamped at reset; the adaptation relaxes exactly since v is constant
-        refractory -= 1
-        v = q.v_reset
-        if q.adex:
-            w_inf = q.a * (v - q.v_rest)
-            w = w_inf + (w - w_inf) * q.decay_w
-        clamped = True
+    v_rest = q.v_rest[i]
+    v_reset = q.v_reset[i]
+    v_peak = q.v_peak[i]
+    refractory_steps = q.refractory_steps[i]
+    decay_e = q.decay_E[i]
+    decay_i = q.decay_I[i]
+    current = q.i_offset[i] + i_ext
+    # the free membrane ...
+    if method == METHOD_RK2:
+        v_free, w_free = integrate_rk2(kind, adex, v, w, syn_e, syn_i, current, dt, q, i)
     else:
-        current = q.i_offset + i_ext
-        if method == METHOD_RK2:
-            v, w_new = integrate_rk2(kind, v, w, syn_e, syn_i, current, dt, q)
-        elif q.adex:
-            w_inf = q.a * (v - q.v_rest)
-            w_new = w_inf + (w - w_inf) * q.decay_w
-            v = integrate_exponential(kind, v, w, syn_e, syn_i, current, q)
-        else:
-            w_new = w
-            v = integrate_exponential(kind, v, w, syn_e, syn_i, current, q)
-        w = w_new
-        clamped = False
-    syn_e *= q.decay_E
-    syn_i *= q.decay_I
+        v_free = integrate_exponential(kind, adex, v, w, syn_e, syn_i, current, q, i)
+        w_free = w
+        if adex:
+            w_inf = q.a[i] * (v - v_rest)
+            w_free = w_inf + (w - w_inf) * q.decay_w[i]
+    # ... or, while refractory, clamped at reset; the adaptation relaxes exactly
+    # since v is constant
+    w_clamped = w
+    if adex:
+        w_inf = q.a[i] * (v_reset - v_rest)
+        w_clamped = w_inf + (w - w_inf) * q.decay_w[i]
+    clamped = refractory > 0
+    v = v_reset if clamped else v_free
+    w = w_clamped if clamped else w_free
+    refractory = refractory - 1 if clamped else refractory
+    syn_e *= decay_e
+    syn_i *= decay_i
     if kind == KIND_CURR_DELTA:
-        if not clamped:  # as NEST's iaf_psc_delta: inputs while refractory are lost
-            v += arrived_e + arrived_i
+        # as NEST's iaf_psc_delta: inputs while refractory are lost
+        v = v if clamped else v + (arrived_e + arrived_i)
     else:
         syn_e += arrived_e
         syn_i += arrived_i
-    spiked = 0
-    if not clamped and v >= q.v_peak:
-        v = q.v_reset
-        if q.adex:
-            w += q.b
-        refractory = q.refractory_steps
-        spiked = 1
+    spiked = (v >= v_peak) & (not clamped)
+    v = v_reset if spiked else v
+    refractory = refractory_steps if spiked else refractory
+    if adex:
+        b = q.b[i]
+        w = w + b if spiked else w
     return flushed(v), flushed(syn_e), flushed(syn_i), flushed(w), refractory, spiked
 
 
@@ -444,38 +474,51 @@ def note_spike(i, count, n_spiking, first, now, state):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def neuron_run(kind, method, start, stop, n_spiking, first, step, dt, cells, state):
-    """Advance the neurons at block positions [start, stop), all of ``kind``; called
-    with constant ``kind`` and ``method`` so each combination compiles its own loop."""
+def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cells, neurons,
+               state):
+    """Advance the neurons at block positions [start, stop): consecutive cells, all of
+    ``kind`` and all with or all without adaptation (``layout.kind_run_ends``).
+    ``kind``, ``adex`` and ``method`` are constants, so each combination compiles its
+    own loop. First every cell (the compiler vectorises this loop where it can), then
+    the ones that spiked are listed."""
     now = step & 1
     ring = state.ring
     slot_next = (step + 1) & (ring.shape[0] - 1)
-    for position in range(start, stop):
-        i = cells.block_cells[position]
+    lo = cells.block_cells[start]
+    hi = lo + stop - start
+    # unsigned indices: numba then leaves out its wrap-around of negative indices,
+    # which would keep LLVM from vectorising the loop (4x slower)
+    for i in range(np.uint64(lo), np.uint64(hi)):
+        e = i + i  # the cell's ring columns: 2 i (excitatory) and 2 i + 1
         (state.v[i], state.syn_e[i], state.syn_i[i], state.w[i], state.refractory[i],
-         count) = neuron_step(kind, state.v[i], state.syn_e[i], state.syn_i[i], state.w[i],
-                              state.refractory[i], state.i_ext[i],
-                              ring[slot_next, 2 * i], ring[slot_next, 2 * i + 1],
-                              dt, method, cells.parameters[i])
-        ring[slot_next, 2 * i] = 0.0
-        ring[slot_next, 2 * i + 1] = 0.0
-        if count > 0:
-            n_spiking = note_spike(i, count, n_spiking, first, now, state)
+         state.fired[i]) = neuron_step(kind, adex, method, state.v[i], state.syn_e[i],
+                                       state.syn_i[i], state.w[i], state.refractory[i],
+                                       state.i_ext[i], ring[slot_next, e],
+                                       ring[slot_next, e + _U1], dt, neurons, i)
+        ring[slot_next, e] = 0.0
+        ring[slot_next, e + _U1] = 0.0
+    for i in range(lo, hi):
+        if state.fired[i]:
+            n_spiking = note_spike(i, 1, n_spiking, first, now, state)
     return n_spiking
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def neuron_run_of_kind(kind, method, start, stop, n_spiking, first, step, dt, cells,
-                       state):
-    """``neuron_run`` with ``kind`` made a constant (``method`` already is one)."""
+                       neurons, state):
+    """``neuron_run`` with ``kind`` and adaptation made constants (``method`` already
+    is one); only conductance-based cells have adaptation (EIF_cond_exp_isfa_ista)."""
     if kind == KIND_COND_EXP:
-        return neuron_run(KIND_COND_EXP, method, start, stop, n_spiking, first, step, dt,
-                          cells, state)
+        if neurons.adex[cells.block_cells[start]]:
+            return neuron_run(KIND_COND_EXP, True, method, start, stop, n_spiking, first,
+                              step, dt, cells, neurons, state)
+        return neuron_run(KIND_COND_EXP, False, method, start, stop, n_spiking, first,
+                          step, dt, cells, neurons, state)
     if kind == KIND_CURR_EXP:
-        return neuron_run(KIND_CURR_EXP, method, start, stop, n_spiking, first, step, dt,
-                          cells, state)
-    return neuron_run(KIND_CURR_DELTA, method, start, stop, n_spiking, first, step, dt,
-                      cells, state)
+        return neuron_run(KIND_CURR_EXP, False, method, start, stop, n_spiking, first,
+                          step, dt, cells, neurons, state)
+    return neuron_run(KIND_CURR_DELTA, False, method, start, stop, n_spiking, first, step,
+                      dt, cells, neurons, state)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -531,8 +574,8 @@ def array_run(start, stop, n_spiking, first, step, cells, state):
 
 
 @njit(cache=True, error_model="numpy")
-def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, state,
-                  record_spikes):
+def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plasticity,
+                  state, record_spikes):
     """Advance block ``b``'s cells by one step and file every spike under each block
     it has synapses in (in cell order), in the buffers of this step's parity; the
     next step delivers them. A Poisson source with a single synapse sits in its
@@ -559,10 +602,10 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, s
             n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
         elif method == METHOD_RK2:
             n_spiking = neuron_run_of_kind(k, METHOD_RK2, position, stop, n_spiking,
-                                           first, step, dt, cells, state)
+                                           first, step, dt, cells, neurons, state)
         else:
             n_spiking = neuron_run_of_kind(k, METHOD_EXPONENTIAL, position, stop,
-                                           n_spiking, first, step, dt, cells, state)
+                                           n_spiking, first, step, dt, cells, neurons, state)
         position = stop
     if cells.input_limited:
         limit_input(first, n_spiking, step, seed_hash, cells, state)
@@ -595,9 +638,16 @@ def advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity, s
     state.block_events[b] += events
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def run_steps(first_step, n_steps, dt, method, seed_hash, cells, synapses, plasticity,
-              state, recording):
+#: Only the explicit prange over blocks: the automatic transformations would also
+#: search every called function for loops to parallelise, which triples compilation.
+PRANGE_ONLY = {"comprehension": False, "reduction": False, "inplace_binop": False,
+               "setitem": False, "numpy": False, "stencil": False, "fusion": False,
+               "prange": True}
+
+
+@njit(cache=True, parallel=PRANGE_ONLY, error_model="numpy")
+def run_steps(first_step, n_steps, dt, method, seed_hash, cells, neurons, synapses,
+              plasticity, state, recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
 
     Stops early when the spike record could overflow in the next step (the caller
@@ -621,8 +671,8 @@ def run_steps(first_step, n_steps, dt, method, seed_hash, cells, synapses, plast
         # the previous step (all blocks finished it), then advances its own cells
         for b in prange(n_blocks):
             deliver_block(b, step, synapses, plasticity, state, cells.block_offset)
-            advance_block(b, step, dt, method, seed_hash, cells, synapses, plasticity,
-                          state, recording.spikes)
+            advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses,
+                          plasticity, state, recording.spikes)
         used = recording.out_used[0]
         now = step & 1
         for b in range(n_blocks):

@@ -37,7 +37,8 @@ class Layout:
 
     Attributes
     ----------
-    cells, synapses, plasticity : kernels.Cells, kernels.Synapses, kernels.Plasticity
+    cells, neurons, synapses, plasticity : kernels.Cells, kernels.NeuronParameters,
+        kernels.Synapses, kernels.Plasticity
     out_degree : int64 array
         Synapses per cell.
     array_start : int64 array
@@ -54,6 +55,7 @@ class Layout:
 
     dt: float
     cells: k.Cells
+    neurons: k.NeuronParameters
     synapses: k.Synapses
     plasticity: k.Plasticity
     out_degree: np.ndarray
@@ -79,8 +81,9 @@ def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
 
 
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
-    """The kernel's parameter records (``kernels.PARAMETER_DTYPE``) for one population
-    of neurons, from its PyNN parameters (bio units) and the time step ``dt`` (ms)."""
+    """Records of the kernel's neuron parameters (``kernels.PARAMETER_DTYPE``, the
+    fields of ``kernels.NeuronParameters``) for one population of neurons, from its
+    PyNN parameters (bio units) and the time step ``dt`` (ms)."""
     q = population.parameters
     records = np.zeros(population.size, dtype=k.PARAMETER_DTYPE)
     for name in ("v_rest", "v_thresh", "v_reset", "i_offset", "e_rev_E", "e_rev_I",
@@ -109,13 +112,17 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
     return records
 
 
-def kind_run_ends(kinds: np.ndarray, block_offset: np.ndarray) -> np.ndarray:
-    """For each position of the block-ordered cells, where its run of equal kinds
-    ends (runs stop at block boundaries)."""
+def kind_run_ends(kinds: np.ndarray, adex: np.ndarray, cells: np.ndarray,
+                  block_offset: np.ndarray) -> np.ndarray:
+    """For each position of the block-ordered ``cells``, where its run ends: runs are
+    of one kind, and of neurons all with or all without adaptation (``adex``) and
+    consecutive in cell index; they stop at block boundaries."""
     n = kinds.size
     boundary = np.zeros(n + 1, dtype=bool)
     boundary[block_offset] = True
-    boundary[1:n][kinds[1:] != kinds[:-1]] = True
+    neuron = kinds < k.KIND_POISSON
+    boundary[1:n] |= ((kinds[1:] != kinds[:-1]) | (adex[1:] != adex[:-1])
+                      | (neuron[1:] & (cells[1:] != cells[:-1] + 1)))
     ends = np.flatnonzero(boundary)  # run starts, and n
     return ends[np.searchsorted(ends, np.arange(n), side="right")].astype(np.int64)
 
@@ -392,9 +399,10 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     direct_synapse[direct] = entry_synapse[entry_pointer[:-1][direct]]
     poisson = poisson_tables(poisson_mean)
     cells = k.Cells(
-        kind=kind, parameters=parameters, block_offset=block_offset,
+        kind=kind, block_offset=block_offset,
         block_cells=block_cells,
-        kind_run_end=kind_run_ends(kind[block_cells], block_offset),
+        kind_run_end=kind_run_ends(kind[block_cells], parameters["adex"][block_cells],
+                                   block_cells, block_offset),
         poisson_mean=poisson_mean, poisson_cdf=poisson.cdf,
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
@@ -410,7 +418,9 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         entry_synapse=entry_synapse,
         column=(2 * net.post[order].astype(np.int64) + net.receptor[order]).astype(np.int32),
         weight=net.weight[order], delay=delay_steps[order].astype(np.int16))
-    return Layout(dt=dt, cells=cells, synapses=synapses,
+    neurons = k.NeuronParameters(*(np.ascontiguousarray(parameters[name])
+                                   for name in k.NeuronParameters._fields))
+    return Layout(dt=dt, cells=cells, neurons=neurons, synapses=synapses,
                   plasticity=plasticity_slots(mapped, order),
                   out_degree=out_degree,
                   array_start=array_start,
