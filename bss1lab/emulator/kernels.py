@@ -522,9 +522,24 @@ def neuron_run_of_kind(kind, method, start, stop, n_spiking, first, step, dt, ce
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, state):
-    """Draw this step's spikes of the Poisson sources at positions [start, stop)."""
+def deliver_direct(s, scale, step, synapses, state):
+    """Add ``scale`` times the weight of synapse ``s``, a one-synapse Poisson source's
+    (in its target's block), onto the target: due ``delay`` after ``step`` ends."""
+    ring = state.ring
+    slot = (step + 1 + synapses.delay[s]) & (ring.shape[0] - 1)
+    ring[slot, synapses.column[s]] += scale * synapses.weight[s]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
+                plasticity, state, record_spikes):
+    """Draw this step's spikes of the Poisson sources at positions [start, stop).
+
+    A source with one synapse that is neither recorded nor plastic adds its spikes
+    onto its target at once (the common background drive: no spike list, no second
+    pass); the others are listed. Returns ``(n_spiking, events delivered)``."""
     now = step & 1
+    events = 0
     for position in range(start, stop):
         i = cells.block_cells[position]
         count = 0
@@ -552,8 +567,15 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, state):
             while u >= cells.poisson_cdf[table + count]:
                 count += 1
         if count > 0:
-            n_spiking = note_spike(i, count, n_spiking, first, now, state)
-    return n_spiking
+            s = cells.direct_synapse[i]
+            plastic = plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]
+            if s >= 0 and record_spikes[i] == 0 and not plastic:
+                state.spike_total[i] += count
+                deliver_direct(s, float(count), step, synapses, state)
+                events += count
+            else:
+                n_spiking = note_spike(i, count, n_spiking, first, now, state)
+    return n_spiking, events
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -579,11 +601,10 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
     """Advance block ``b``'s cells by one step and file every spike under each block
     it has synapses in (in cell order), in the buffers of this step's parity; the
     next step delivers them. A Poisson source with a single synapse sits in its
-    target's block and adds its spikes onto the target at once (``direct_synapse``)."""
+    target's block and adds its spikes onto the target at once (``direct_synapse``;
+    most do so in ``poisson_run``)."""
     first = cells.block_offset[b]
     now = step & 1
-    ring = state.ring
-    ring_mask = ring.shape[0] - 1
     n_recorded = 0
     n_spiking = 0
     events = 0
@@ -596,8 +617,10 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
         stop = cells.kind_run_end[position]
         k = cells.kind[cells.block_cells[position]]
         if k == KIND_POISSON:
-            n_spiking = poisson_run(position, stop, n_spiking, first, step, seed_hash,
-                                    cells, state)
+            n_spiking, delivered = poisson_run(position, stop, n_spiking, first, step,
+                                               seed_hash, cells, synapses, plasticity,
+                                               state, record_spikes)
+            events += delivered
         elif k == KIND_ARRAY:
             n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
         elif method == METHOD_RK2:
@@ -620,11 +643,10 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
             emit_plastic(i, count, step, dt, plasticity, state)
         s = cells.direct_synapse[i]
         if s >= 0:
-            slot = (step + 1 + synapses.delay[s]) & ring_mask
             scale = float(count)
             if plasticity.synapse_slot.shape[0] > 0 and plasticity.synapse_slot[s] >= 0:
                 scale = state.stp_efficacy[now, plasticity.synapse_slot[s]]
-            ring[slot, synapses.column[s]] += scale * synapses.weight[s]
+            deliver_direct(s, scale, step, synapses, state)
             events += count
         else:
             for e in range(synapses.entry_pointer[i], synapses.entry_pointer[i + 1]):
