@@ -490,11 +490,16 @@ def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cell
     # which would keep LLVM from vectorising the loop (4x slower)
     for i in range(np.uint64(lo), np.uint64(hi)):
         e = i + i  # the cell's ring columns: 2 i (excitatory) and 2 i + 1
-        (state.v[i], state.syn_e[i], state.syn_i[i], state.w[i], state.refractory[i],
+        (state.v[i], state.syn_e[i], state.syn_i[i], w, state.refractory[i],
          state.fired[i]) = neuron_step(kind, adex, method, state.v[i], state.syn_e[i],
                                        state.syn_i[i], state.w[i], state.refractory[i],
                                        state.i_ext[i], ring[slot_next, e],
                                        ring[slot_next, e + _U1], dt, neurons, i)
+        if adex or method == METHOD_RK2:
+            # without adaptation exponential Euler leaves w alone; one array fewer
+            # to write keeps the loop within LLVM's limit of run-time overlap checks
+            # (past it, the conductance-based loop is not vectorised: 4x slower)
+            state.w[i] = w
         ring[slot_next, e] = 0.0
         ring[slot_next, e + _U1] = 0.0
     for i in range(lo, hi):
