@@ -697,8 +697,11 @@ def run_steps(first_step, n_steps, dt, method, seed_hash, cells, neurons, synaps
         # one parallel region per step: each block first takes the spikes filed in
         # the previous step (all blocks finished it), then advances its own cells
         for b in prange(n_blocks):
-            deliver_block(b, step, synapses, plasticity, state, cells.block_offset)
-            advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses,
+            # the parallel loop's index is unsigned: as int64 the block functions are
+            # compiled once, not once per index type (which doubled compilation)
+            block = np.int64(b)
+            deliver_block(block, step, synapses, plasticity, state, cells.block_offset)
+            advance_block(block, step, dt, method, seed_hash, cells, neurons, synapses,
                           plasticity, state, recording.spikes)
         used = recording.out_used[0]
         now = step & 1
