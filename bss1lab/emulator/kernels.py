@@ -633,7 +633,8 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
                                            first, step, dt, cells, neurons, state)
         else:
             n_spiking = neuron_run_of_kind(k, METHOD_EXPONENTIAL, position, stop,
-                                           n_spiking, first, step, dt, cells, neurons, state)
+                                           n_spiking, first, step, dt, cells, neurons,
+                                           state)
         position = stop
     if cells.input_limited:
         limit_input(first, n_spiking, step, seed_hash, cells, state)
@@ -665,14 +666,7 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
     state.block_events[b] += events
 
 
-#: Only the explicit prange over blocks: the automatic transformations would also
-#: search every called function for loops to parallelise, which triples compilation.
-PRANGE_ONLY = {"comprehension": False, "reduction": False, "inplace_binop": False,
-               "setitem": False, "numpy": False, "stencil": False, "fusion": False,
-               "prange": True}
-
-
-@njit(cache=True, parallel=PRANGE_ONLY, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_steps(first_step, n_steps, dt, method, seed_hash, cells, neurons, synapses,
               plasticity, state, recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
