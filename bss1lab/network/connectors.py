@@ -47,6 +47,14 @@ class Connector:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement connect()")
 
+    def expected_count(self, n_pre: int, n_post: int, same_population: bool) -> float:
+        """How many connections ``connect`` makes on average (to size memory up front)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement expected_count()")
+
+    def _pairs(self, n_pre: int, n_post: int, same_population: bool) -> int:
+        """Distinct (pre, post) pairs the rule may use."""
+        return n_post * (n_pre - 1 if self._no_autapses(same_population) else n_pre)
+
     def _no_autapses(self, same_population: bool) -> bool:
         return same_population and not self.allow_self_connections
 
@@ -70,6 +78,9 @@ class AllToAllConnector(Connector):
             pre, post = pre[keep], post[keep]
         return pre, post
 
+    def expected_count(self, n_pre, n_post, same_population):
+        return float(self._pairs(n_pre, n_post, same_population))
+
 
 class OneToOneConnector(Connector):
     """Cell i of pre connects to cell i of post; the populations must be equally large."""
@@ -83,6 +94,9 @@ class OneToOneConnector(Connector):
             return empty, empty
         index = np.arange(n_pre, dtype=np.int64)
         return index, index.copy()
+
+    def expected_count(self, n_pre, n_post, same_population):
+        return 0.0 if self._no_autapses(same_population) else float(min(n_pre, n_post))
 
 
 class FixedProbabilityConnector(Connector):
@@ -100,6 +114,9 @@ class FixedProbabilityConnector(Connector):
         counts = rng.binomial(n_candidates, self.p_connect).astype(np.int64)
         pre = sample_partners(rng, counts, n_pre, excluded, False)
         return pre, np.repeat(np.arange(n_post, dtype=np.int64), counts)
+
+    def expected_count(self, n_pre, n_post, same_population):
+        return self.p_connect * self._pairs(n_pre, n_post, same_population)
 
 
 class FixedNumberPreConnector(Connector):
@@ -132,6 +149,9 @@ class FixedNumberPreConnector(Connector):
         pre = sample_partners(rng, counts, n_pre, excluded, self.with_replacement)
         return pre, np.repeat(np.arange(n_post, dtype=np.int64), counts)
 
+    def expected_count(self, n_pre, n_post, same_population):
+        return float(self.n * n_post)
+
 
 class FixedTotalNumberConnector(Connector):
     """Exactly ``n`` connections between the two populations, pairs drawn uniformly.
@@ -162,11 +182,18 @@ class FixedTotalNumberConnector(Connector):
         if self.n > 0 and n_pairs <= 0:
             raise ValueError("FixedTotalNumberConnector: no pair is available")
         flat = sample_partners(rng, np.array([self.n], dtype=np.int64), n_pairs,
-                               np.array([-1], dtype=np.int64), self.with_replacement)
-        post, pre = np.divmod(flat, row_length)
+                               np.array([-1], dtype=np.int64), self.with_replacement,
+                               sort_rows=False)
+        flat.sort()
+        # in place: at 45 M connections each int64 copy is 360 MB
+        post = flat // row_length
+        pre = np.remainder(flat, row_length, out=flat)
         if no_autapses:
-            pre = pre + (pre >= post)
+            pre += pre >= post
         return pre, post
+
+    def expected_count(self, n_pre, n_post, same_population):
+        return float(self.n)
 
 
 class FromListConnector(Connector):
@@ -214,6 +241,9 @@ class FromListConnector(Connector):
                              f"(pre < {n_pre}, post < {n_post} required; got max pre "
                              f"{pre.max()}, max post {post.max()})")
         return pre, post
+
+    def expected_count(self, n_pre, n_post, same_population):
+        return float(len(self.conn_list))
 
     def __repr__(self) -> str:
         return f"FromListConnector({len(self.conn_list)} connections)"

@@ -8,7 +8,8 @@ from numba import njit
 
 @njit(cache=True)
 def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
-                    excluded: np.ndarray, with_replacement: bool) -> np.ndarray:
+                    excluded: np.ndarray, with_replacement: bool,
+                    sort_rows: bool = True) -> np.ndarray:
     """Draw ``counts[j]`` indices from ``range(n_pool)`` for every row ``j``.
 
     Parameters
@@ -24,11 +25,15 @@ def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
         autapses), or -1.
     with_replacement : bool
         Whether an index may repeat within a row (multapses).
+    sort_rows : bool
+        Sort each row's indices. False leaves a long row to numpy's sort, which is
+        an order of magnitude faster on tens of millions of integers.
 
     Returns
     -------
     int64 array
-        The rows' indices one after the other, each row's indices sorted.
+        The rows' indices one after the other, each row's indices sorted unless
+        ``sort_rows`` is False.
     """
     # int(u * m) for a 53-bit uniform u: uniform on range(m) up to 2**-22 relative
     # bias for any pool below 2**31, and ~20x faster than Generator.integers here
@@ -61,5 +66,6 @@ def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
                 taken[out[p]] = False
                 if skip >= 0 and out[p] >= skip:
                     out[p] += 1
-        out[start:position].sort()
+        if sort_rows:
+            out[start:position].sort()
     return out
