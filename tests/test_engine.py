@@ -4,6 +4,8 @@ import numba
 import numpy as np
 import pytest
 
+import importlib
+
 from bss1lab.emulator import Emulation, layout
 from bss1lab.experiments import run
 from bss1lab.hardware import Wafer
@@ -13,6 +15,8 @@ from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista, IF_cond_
                              StepCurrentSource)
 
 IDEAL = Wafer.ideal()
+# the module, which the package's ``realise`` function shadows as an attribute
+realise_module = importlib.import_module("bss1lab.network.realise")
 
 
 @pytest.fixture(params=[1, 4], ids=["one block", "four blocks"])
@@ -75,6 +79,33 @@ def test_results_do_not_depend_on_the_block_split(small_network, monkeypatch):
     chunk = eight.run(150.0)
     np.testing.assert_array_equal(one.spike_cell, chunk.spike_cell)
     np.testing.assert_array_equal(one.traces["v"], chunk.traces["v"])
+
+
+def test_a_network_that_does_not_keep_its_synapses_runs_identically(small_network,
+                                                                    blocks, monkeypatch):
+    kept = record_everything(small_network).run(150.0)
+    # the size above which the ideal wafer draws projections straight into the kernel
+    monkeypatch.setattr(realise_module, "KEEP_SYNAPSES_UP_TO", 0)
+    redrawn = record_everything(small_network)
+    assert not redrawn.mapped.network.synapses_kept
+    assert redrawn.mapped.network.pre is None
+    chunk = redrawn.run(150.0)
+    np.testing.assert_array_equal(kept.spike_cell, chunk.spike_cell)
+    np.testing.assert_array_equal(kept.spike_time, chunk.spike_time)
+    np.testing.assert_array_equal(kept.traces["v"], chunk.traces["v"])
+    assert kept.synaptic_events == chunk.synaptic_events > 0
+
+
+def test_layout_rounds_delays_as_steps_of():
+    delays = np.concatenate([np.arange(1, 400) * 0.05,  # half steps: rounded up
+                             np.random.default_rng(0).uniform(0.1, 20.0, 10_000)])
+    delays = delays.astype(np.float32)  # as the network stores them
+    steps, lengthened = layout._delay_steps(delays, 0.1, False)
+    np.testing.assert_array_equal(steps, layout.steps_of(delays, 0.1))
+    assert lengthened == 0
+    steps, lengthened = layout._delay_steps(np.float32([0.03, 0.1, 0.25]), 0.1, True)
+    np.testing.assert_array_equal(steps, [1, 1, 3])
+    assert lengthened == 1
 
 
 def test_results_do_not_depend_on_the_number_of_threads(small_network, blocks):

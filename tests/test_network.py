@@ -155,6 +155,43 @@ def test_realise_draws_everything_from_the_seed(small_network):
     assert drawn_delays.min() >= 0.8 and drawn_delays.max() <= 2.0 and drawn_delays.std() > 0.1
 
 
+def test_a_network_that_does_not_keep_its_synapses_draws_them_again_identically(
+        small_network):
+    kept = realise(small_network, 7)
+    redrawn = realise(small_network, 7, keep_synapses=False)
+    assert kept.synapses_kept and not redrawn.synapses_kept
+    assert redrawn.pre is None and redrawn.weight is None
+    assert redrawn.n_synapses == kept.n_synapses
+    np.testing.assert_array_equal(redrawn.projection_offsets, kept.projection_offsets)
+    for k in range(len(kept.projection_labels)):
+        for a, b in zip(kept.projection_synapses(k), redrawn.projection_synapses(k)):
+            np.testing.assert_array_equal(a, b)
+            assert a.dtype == b.dtype
+        for a, b in zip(kept.projection_connections(k), redrawn.projection_connections(k)):
+            np.testing.assert_array_equal(a, b)
+        assert kept.projection_delay_range(k) == redrawn.projection_delay_range(k)
+    np.testing.assert_array_equal(redrawn.receptor, kept.receptor)
+
+
+@pytest.mark.parametrize("connector, same, exact", [
+    (AllToAllConnector(allow_self_connections=False), True, True),
+    (OneToOneConnector(), False, True),
+    (FixedNumberPreConnector(7), False, True),
+    (FixedTotalNumberConnector(333), True, True),
+    (FromListConnector([(0, 1), (2, 3), (4, 4)]), False, True),
+    (FixedProbabilityConnector(0.1, allow_self_connections=False), True, False),
+])
+def test_expected_count_is_what_connect_makes(connector, same, exact):
+    n = 60
+    made = [connector.connect(n, n, same, RNG(seed))[0].size for seed in range(20)]
+    expected = connector.expected_count(n, n, same)
+    if exact:
+        assert made == [expected] * 20
+    else:  # binomial: 20 draws of n (n - 1) pairs, mean within 4 standard errors
+        sd = np.sqrt(expected * (1 - 0.1) / 20)
+        assert np.mean(made) == pytest.approx(expected, abs=4 * sd)
+
+
 def test_drawn_parameters_are_checked():
     cell = IF_cond_exp(tau_m=RandomDistribution("normal", mu=1.0, sigma=5.0))
     net = Network(Population(1000, cell, label="wide"))

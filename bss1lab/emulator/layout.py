@@ -16,7 +16,7 @@ from bss1lab.hardware import links
 from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.spec import REFERENCE_SPEEDUP, SATURATION_RATE_HZ, SATURATION_SHORTFALL
 from bss1lab.hardware.wafer import MappedNetwork
-from bss1lab.network.realise import PopulationSlice
+from bss1lab.network.realise import PopulationSlice, RealisedNetwork
 
 __all__ = ["Layout", "lay_out", "KIND_OF_SYNAPSE_MODEL"]
 
@@ -29,6 +29,8 @@ MAX_BLOCKS = 16
 #: The Poisson generator inverts one uniform by summing terms; beyond this mean
 #: count per step that gets slow and imprecise.
 MAX_POISSON_MEAN_PER_STEP = 500.0
+#: Relative slack when rounding times to steps (see ``steps_of``).
+STEP_SLACK = 1e-9
 
 
 @dataclass
@@ -74,10 +76,10 @@ class Layout:
 
 
 def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
-    """Nearest grid step of each time (ms), halves rounded up; a relative 1e-9 of
-    slack keeps 0.3 / 0.1 = 2.9999999999999996 at step 3."""
+    """Nearest grid step of each time (ms), halves rounded up; a relative
+    ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3."""
     ratio = np.asarray(times_ms, dtype=np.float64) / dt
-    return np.floor(ratio * (1.0 + 1e-9) + 0.5).astype(np.int64)
+    return np.floor(ratio * (1.0 + STEP_SLACK) + 0.5).astype(np.int64)
 
 
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
@@ -128,42 +130,82 @@ def kind_run_ends(kinds: np.ndarray, adex: np.ndarray, cells: np.ndarray,
 
 
 @njit(cache=True)
-def _group_synapses(pre, post_block, n_cells, n_blocks):
-    """Counting sort of synapses by (pre cell, post block), stable within a group.
+def _count_groups(pre, post, cell_block, n_blocks, counts):
+    """Add each synapse to the count of its (pre cell, post block) group."""
+    for s in range(pre.shape[0]):
+        counts[pre[s] * n_blocks + cell_block[post[s]]] += 1
 
-    Returns the permutation and, per non-empty group ("entry"), its cell, block and
-    first synapse, plus each cell's first entry."""
-    n = pre.shape[0]
-    n_groups = n_cells * n_blocks
-    counts = np.zeros(n_groups + 1, dtype=np.int64)
-    for s in range(n):
-        counts[pre[s] * n_blocks + post_block[s] + 1] += 1
+
+@njit(cache=True)
+def _sum_weights(post, weight, summed):
+    """Add the weights onto their targets, in synapse order (as ``np.bincount``)."""
+    for s in range(post.shape[0]):
+        summed[post[s]] += np.float64(weight[s])
+
+
+@njit(cache=True)
+def _delay_steps(delay, dt, lengthen):
+    """Delays (ms) on the grid, rounded as ``steps_of`` does; with ``lengthen`` those
+    shorter than ``dt`` (the wafer's routed delays) take one step. Returns the steps
+    (int16; the caller checks the longest fits) and how many were lengthened."""
+    steps = np.empty(delay.shape[0], dtype=np.int16)
+    n_lengthened = 0
+    for s in range(delay.shape[0]):
+        d = np.float64(delay[s])
+        if lengthen and d < dt * (1.0 - 1e-6):
+            d = np.float64(np.float32(dt))
+            n_lengthened += 1
+        steps[s] = np.int64(np.floor(d / dt * (1.0 + STEP_SLACK) + 0.5))
+    return steps, n_lengthened
+
+
+@njit(cache=True)
+def _entries(counts, n_cells, n_blocks):
+    """Turn the group counts into entries (non-empty groups, in (cell, block) order):
+    each entry's cell, block and first synapse, and each cell's first entry. On
+    return ``counts[g]`` is where group g's first synapse goes."""
     n_entries = 0
-    for g in range(n_groups):
-        if counts[g + 1] > 0:
+    for g in range(counts.shape[0]):
+        if counts[g] > 0:
             n_entries += 1
     entry_cell = np.empty(n_entries, dtype=np.int32)
     entry_block = np.empty(n_entries, dtype=np.int32)
     entry_synapse = np.empty(n_entries + 1, dtype=np.int64)
     entry_pointer = np.zeros(n_cells + 1, dtype=np.int64)
     e = 0
-    for g in range(n_groups):
-        if counts[g + 1] > 0:
+    position = 0
+    for g in range(counts.shape[0]):
+        count = counts[g]
+        if count > 0:
             entry_cell[e] = g // n_blocks
             entry_block[e] = g % n_blocks
-            entry_synapse[e] = counts[g]
+            entry_synapse[e] = position
             entry_pointer[g // n_blocks + 1] += 1
             e += 1
-        counts[g + 1] += counts[g]
-    entry_synapse[n_entries] = n
+        counts[g] = position
+        position += count
+    entry_synapse[n_entries] = position
     for c in range(n_cells):
         entry_pointer[c + 1] += entry_pointer[c]
-    order = np.empty(n, dtype=np.int64)
-    for s in range(n):
-        g = pre[s] * n_blocks + post_block[s]
-        order[counts[g]] = s
-        counts[g] += 1
-    return order, entry_cell, entry_block, entry_synapse, entry_pointer
+    return entry_cell, entry_block, entry_synapse, entry_pointer
+
+
+@njit(cache=True)
+def _scatter(pre, post, weight, steps, slot, receptor, cell_block, n_blocks, next_free,
+             column_out, weight_out, delay_out, slot_out):
+    """File one projection's synapses into their groups, after the ones filed before
+    (a stable counting sort, one projection at a time). ``slot`` is empty for static
+    projections."""
+    plastic = slot.shape[0] > 0
+    for s in range(pre.shape[0]):
+        g = pre[s] * n_blocks + cell_block[post[s]]
+        d = next_free[g]
+        next_free[g] = d + 1
+        column_out[d] = 2 * post[s] + receptor
+        weight_out[d] = weight[s]
+        delay_out[d] = steps[s]
+        if plastic:
+            slot_out[d] = slot[s]
 
 
 @dataclass
@@ -206,16 +248,12 @@ def poisson_tables(mean: np.ndarray) -> PoissonTables:
         guide_size=np.array([g.size for g in guides], dtype=np.int64)[which])
 
 
-def split_into_blocks(net, direct: np.ndarray, input_fpga: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_into_blocks(net: RealisedNetwork) -> tuple[np.ndarray, int]:
     """Split the cells into blocks that each hold an equal share of every population.
 
-    Cells marked ``direct`` (Poisson sources with one synapse) join the block of their
-    target, which then draws and delivers their spikes itself. Sources that enter
-    through a limited FPGA (``input_fpga`` >= 0) share a block with the FPGA's other
-    sources, since they share its buffers. Returns
-    ``block_offset`` (block b's cells are ``block_cells[offset[b]:offset[b+1]]``),
-    ``block_cells`` (cell indices, ascending within a block) and ``cell_block``."""
+    Returns ``cell_block`` (int32 per cell) and the number of blocks. Some spike
+    sources move later (:func:`settle_sources`); neurons stay where they are put here.
+    """
     n = net.n_cells
     # a power of two, so common thread counts divide the blocks evenly
     n_blocks = 1 << int(min(MAX_BLOCKS, max(1, n // CELLS_PER_BLOCK))).bit_length() - 1
@@ -224,14 +262,28 @@ def split_into_blocks(net, direct: np.ndarray, input_fpga: np.ndarray
         bounds = np.linspace(0, population.size, n_blocks + 1).round().astype(np.int64)
         cell_block[population.start:population.stop] = np.repeat(
             np.arange(n_blocks, dtype=np.int32), np.diff(bounds))
-    moved = direct[net.pre]
-    cell_block[net.pre[moved]] = cell_block[net.post[moved]]
+    return cell_block, n_blocks
+
+
+def settle_sources(cell_block: np.ndarray, n_blocks: int, direct: np.ndarray,
+                   direct_target: np.ndarray, input_fpga: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Move sources to the block they must share, and order the cells by block.
+
+    Cells marked ``direct`` (Poisson sources with one synapse, onto
+    ``direct_target``) join the block of their target, which then draws and delivers
+    their spikes itself. Sources that enter through a limited FPGA (``input_fpga`` >=
+    0) share a block with the FPGA's other sources, since they share its buffers.
+    Changes ``cell_block`` in place; returns ``block_offset`` (block b's cells are
+    ``block_cells[offset[b]:offset[b+1]]``) and ``block_cells`` (cell indices,
+    ascending within a block)."""
+    cell_block[direct] = cell_block[direct_target[direct]]
     limited = input_fpga >= 0
     cell_block[limited] = input_fpga[limited] % n_blocks
     block_cells = np.argsort(cell_block, kind="stable").astype(np.int64)
     block_offset = np.concatenate([[0], np.cumsum(np.bincount(cell_block,
                                                               minlength=n_blocks))])
-    return block_offset.astype(np.int64), block_cells, cell_block
+    return block_offset.astype(np.int64), block_cells
 
 
 def _ring_size(max_delay_steps: int) -> int:
@@ -253,51 +305,49 @@ def _input_links(mapped: MappedNetwork, kind: np.ndarray) -> tuple[np.ndarray, n
     return link, fpga.astype(np.int64)
 
 
-def saturation_conductances(mapped: MappedNetwork, parameters: np.ndarray,
-                            kind: np.ndarray) -> None:
+def saturation_conductances(mapped: MappedNetwork, summed: np.ndarray,
+                            parameters: np.ndarray, kind: np.ndarray) -> None:
     """Set where each conductance-based neuron's synaptic inputs saturate (in place).
 
     g_s is chosen so that with all its inputs firing at SATURATION_RATE_HZ a neuron's
     mean conductance (rate x tau_syn x summed weights) falls SATURATION_SHORTFALL
-    short of the model."""
+    short of the model. ``summed`` holds each cell's summed weights (uS) per
+    receptor, shape (2, cells)."""
     net = mapped.network
     n = net.n_cells
     factor = 1.0 / np.sqrt(1.0 / (1.0 - SATURATION_SHORTFALL) ** 2 - 1.0)
     for receptor, name in ((0, "E"), (1, "I")):
-        chosen = net.receptor == receptor
-        summed = np.bincount(net.post[chosen], weights=net.weight[chosen], minlength=n)
         tau = np.zeros(n)
         for population in net.populations:
             if f"tau_syn_{name}" in population.parameters:
                 tau[population.start:population.stop] = population.parameters[
                     f"tau_syn_{name}"]
         rate_hz = SATURATION_RATE_HZ * REFERENCE_SPEEDUP / mapped.speedup  # quoted at 1e4
-        at_rate = rate_hz * 1e-3 * tau * summed
+        at_rate = rate_hz * 1e-3 * tau * summed[receptor]
         parameters[f"saturation_{name}"] = np.where(kind == k.KIND_COND_EXP,
                                                     at_rate * factor, 0.0)
 
 
-def plasticity_slots(mapped: MappedNetwork, order: np.ndarray) -> k.Plasticity:
+def plasticity_slots(mapped: MappedNetwork, emitting: dict[int, np.ndarray]
+                     ) -> tuple[k.Plasticity, np.ndarray]:
     """One short-term plasticity state per (emitting cell, plastic projection).
 
-    ``order`` is the permutation from the network's synapse order to the kernel's.
+    ``emitting`` gives, per plastic projection, the cells it has synapses from. Returns
+    the states, with ``synapse_slot`` still all -1 for the layout to fill, and the
+    sorted slot keys (cell x projections + projection) to look synapses up in.
     On the wafer the synapse drivers' circuit replaces the Tsodyks-Markram model
     (depressing without ``tau_facil``, else facilitating)."""
     net = mapped.network
     n = net.n_cells
-    plastic = [i for i, p in enumerate(net.projection_plasticity) if p is not None]
-    if not plastic or net.n_synapses == 0:
-        return k.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
-                            np.zeros(0), np.zeros(0), np.zeros(0),
-                            np.zeros(0, dtype=np.int64))
-    projection = np.searchsorted(net.projection_offsets, np.arange(net.n_synapses),
-                                 side="right") - 1
-    is_plastic = np.isin(projection, plastic)
-    key = net.pre.astype(np.int64) * len(net.projection_plasticity) + projection
-    slots, slot_of = np.unique(key[is_plastic], return_inverse=True)
-    synapse_slot = np.full(net.n_synapses, -1, dtype=np.int64)
-    synapse_slot[is_plastic] = slot_of
-    cell_of_slot, projection_of_slot = np.divmod(slots, len(net.projection_plasticity))
+    n_projections = len(net.projection_plasticity)
+    if not emitting or net.n_synapses == 0:
+        empty = k.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                             np.zeros(0), np.zeros(0), np.zeros(0),
+                             np.zeros(0, dtype=np.int64))
+        return empty, np.zeros(0, dtype=np.int64)
+    slots = np.sort(np.concatenate([cells.astype(np.int64) * n_projections + projection
+                                    for projection, cells in emitting.items()]))
+    cell_of_slot, projection_of_slot = np.divmod(slots, n_projections)
     parameters = np.array([net.projection_plasticity[p] for p in projection_of_slot],
                           dtype=np.float64).reshape(-1, 3)
     U, tau_rec, tau_facil = parameters.T
@@ -309,8 +359,102 @@ def plasticity_slots(mapped: MappedNetwork, order: np.ndarray) -> k.Plasticity:
         model = np.full(slots.size, k.STP_TSODYKS_MARKRAM)
         tau_1, tau_2 = tau_rec, tau_facil
     pointer = np.concatenate([[0], np.cumsum(np.bincount(cell_of_slot, minlength=n))])
-    return k.Plasticity(pointer.astype(np.int64), model.astype(np.int8), U, tau_1, tau_2,
-                        synapse_slot[order])
+    plasticity = k.Plasticity(pointer.astype(np.int64), model.astype(np.int8), U, tau_1,
+                              tau_2, np.full(net.n_synapses, -1, dtype=np.int64))
+    return plasticity, slots
+
+
+@dataclass
+class _Census:
+    """What the first pass over the synapses learns, one projection at a time.
+
+    The kernel files synapses by (pre cell, post block) group. A first pass counts
+    each group (and what else needs every synapse: out-degrees, the longest delay,
+    summed weights, plastic projections' cells); a second files each synapse into
+    its group. Projections come as views of the network's arrays or, for a network
+    that does not keep them, drawn again: then the kernel's arrays are the only full
+    copy of the synapses."""
+
+    group_size: np.ndarray      # int64 per (pre cell, post block)
+    out_degree: np.ndarray      # int64 per cell
+    last_target: np.ndarray     # int32 per cell: its only target when it has one
+    summed_weight: np.ndarray   # (2, cells): summed weights per receptor (saturation)
+    emitting: dict              # plastic projection -> its pre cells
+    longest_delay: int          # steps
+
+
+def _count_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, saturating: bool,
+                    cell_block: np.ndarray, n_blocks: int) -> _Census:
+    """The first pass (see :class:`_Census`); checks the delays against ``dt``. Sums
+    the weights only if ``saturating``."""
+    net = mapped.network
+    n = net.n_cells
+    census = _Census(np.zeros(n * n_blocks, dtype=np.int64), np.zeros(n, dtype=np.int64),
+                     np.zeros(n, dtype=np.int32), np.zeros((2, n)), {}, 0)
+    for p in range(len(net.projection_labels)):
+        if net.projection_offsets[p + 1] == net.projection_offsets[p]:
+            continue
+        shortest, longest = net.projection_delay_range(p)
+        # float32 storage: allow its rounding, not a delay really shorter than dt
+        if not lengthen and shortest < dt * (1.0 - 1e-6):
+            raise ValueError(f"Projection {net.projection_labels[p]!r}: delay "
+                             f"{shortest:g} ms is shorter than the time step dt={dt} ms; "
+                             "delays must be >= dt")
+        census.longest_delay = max(census.longest_delay, int(steps_of(longest, dt)), 1)
+        pre, post = net.projection_connections(p)
+        census.out_degree += np.bincount(pre, minlength=n)
+        census.last_target[pre] = post
+        _count_groups(pre, post, cell_block, n_blocks, census.group_size)
+        if saturating:
+            _sum_weights(post, net.projection_synapses(p)[2],
+                         census.summed_weight[net.projection_receptors[p]])
+        if net.projection_plasticity[p] is not None:
+            census.emitting[p] = np.unique(pre)
+    if census.longest_delay > np.iinfo(np.int16).max:
+        raise ValueError(f"delays up to {census.longest_delay * dt:g} ms exceed "
+                         f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
+    return census
+
+
+def _file_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, census: _Census,
+                   cell_block: np.ndarray, n_blocks: int
+                   ) -> tuple[k.Synapses, k.Plasticity, int]:
+    """The second pass (see :class:`_Census`): the kernel's synapses, their plasticity
+    slots and how many delays were lengthened to one step. Uses up
+    ``census.group_size``."""
+    net = mapped.network
+    n_projections = len(net.projection_labels)
+    entry_cell, entry_block, entry_synapse, entry_pointer = _entries(
+        census.group_size, net.n_cells, n_blocks)
+    next_free = census.group_size  # _entries turned the sizes into first positions
+    n_synapses = int(entry_synapse[-1])
+    column = np.empty(n_synapses, dtype=np.int32)
+    weights = np.empty(n_synapses, dtype=np.float32)
+    delays = np.empty(n_synapses, dtype=np.int16)
+    plasticity, slot_keys = plasticity_slots(mapped, census.emitting)
+    no_slots = np.zeros(0, dtype=np.int64)
+    delays_raised = 0
+    # largest projections first, while little of the arrays above is in memory yet
+    # (a projection drawn again briefly needs a few times its final size); within a
+    # group, synapses then follow in this order
+    sizes = np.diff(net.projection_offsets)
+    for p in np.argsort(-sizes, kind="stable"):
+        if sizes[p] == 0:
+            continue
+        pre, post, weight, delay = net.projection_synapses(p)
+        steps, lengthened = _delay_steps(delay, dt, lengthen)
+        delays_raised += lengthened
+        del delay
+        slot = (np.searchsorted(slot_keys, pre.astype(np.int64) * n_projections + p)
+                if p in census.emitting else no_slots)
+        _scatter(pre, post, weight, steps, slot, np.int32(net.projection_receptors[p]),
+                 cell_block, n_blocks, next_free, column, weights, delays,
+                 plasticity.synapse_slot)
+        del pre, post, weight, steps, slot
+    synapses = k.Synapses(
+        entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
+        entry_synapse=entry_synapse, column=column, weight=weights, delay=delays)
+    return synapses, plasticity, delays_raised
 
 
 def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
@@ -360,43 +504,27 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                     current_changes.append((int(steps_of(time, dt)), cell_indices,
                                             float(change)))
     current_changes.sort(key=lambda change: change[0])  # stable: sources keep order
-    if not mapped.wafer.is_ideal and mapped.wafer.saturation:
-        saturation_conductances(mapped, parameters, kind)
     lengths = np.array([t.size for t in trains], dtype=np.int64)
     array_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     array_end = array_start + lengths
     array_steps = (np.concatenate(trains).astype(np.int64) if lengths.sum()
                    else np.empty(0, dtype=np.int64))
 
-    delay = net.delay
-    delays_raised = 0
-    if mapped.wafer.routed_delays and not mapped.wafer.is_ideal:
-        # the wafer's delays follow the route (and its jitter): the emulator's grid
-        # cannot go below one step, so such delays take one step, counted
-        short = delay < dt * (1.0 - 1e-6)
-        delays_raised = int(short.sum())
-        delay = np.where(short, np.float32(dt), delay)
-    delay_steps = steps_of(delay, dt)
-    # float32 storage: allow its rounding, not a delay really shorter than dt
-    if delay.size and delay.min() < dt * (1.0 - 1e-6):
-        shortest = int(np.argmin(delay))
-        projection = int(np.searchsorted(net.projection_offsets, shortest, side="right") - 1)
-        raise ValueError(f"Projection {net.projection_labels[projection]!r}: delay "
-                         f"{float(delay[shortest]):g} ms is shorter than the time step "
-                         f"dt={dt} ms; delays must be >= dt")
-    if delay_steps.size and delay_steps.max() > np.iinfo(np.int16).max:
-        raise ValueError(f"delays up to {float(delay.max()):g} ms exceed "
-                         f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
-    out_degree = np.bincount(net.pre, minlength=n).astype(np.int64)
+    # the synapses, one projection at a time, in two passes (see _Census)
+    lengthen = mapped.wafer.routed_delays and not mapped.wafer.is_ideal
+    saturating = not mapped.wafer.is_ideal and mapped.wafer.saturation
+    cell_block, n_blocks = split_into_blocks(net)
+    census = _count_synapses(mapped, dt, lengthen, saturating, cell_block, n_blocks)
+    if saturating:
+        saturation_conductances(mapped, census.summed_weight, parameters, kind)
     input_link, input_fpga = _input_links(mapped, kind)
-    direct = (kind == k.KIND_POISSON) & (out_degree == 1) & (input_link < 0)
-    block_offset, block_cells, cell_block = split_into_blocks(net, direct, input_fpga)
-    post_block = cell_block[net.post].astype(np.int64)
-    n_blocks = block_offset.size - 1
-    order, entry_cell, entry_block, entry_synapse, entry_pointer = _group_synapses(
-        net.pre.astype(np.int64), post_block, n, n_blocks)
+    direct = (kind == k.KIND_POISSON) & (census.out_degree == 1) & (input_link < 0)
+    block_offset, block_cells = settle_sources(cell_block, n_blocks, direct,
+                                               census.last_target, input_fpga)
+    synapses, plasticity, delays_raised = _file_synapses(mapped, dt, lengthen, census,
+                                                         cell_block, n_blocks)
     direct_synapse = np.full(n, -1, dtype=np.int64)
-    direct_synapse[direct] = entry_synapse[entry_pointer[:-1][direct]]
+    direct_synapse[direct] = synapses.entry_synapse[synapses.entry_pointer[:-1][direct]]
     poisson = poisson_tables(poisson_mean)
     cells = k.Cells(
         kind=kind, block_offset=block_offset,
@@ -413,16 +541,11 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         link_rate=links.bio_rate(links.INPUT_LINK_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
         fpga_rate=links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
         link_depth=float(links.LINK_BUFFER_EVENTS))
-    synapses = k.Synapses(
-        entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
-        entry_synapse=entry_synapse,
-        column=(2 * net.post[order].astype(np.int64) + net.receptor[order]).astype(np.int32),
-        weight=net.weight[order], delay=delay_steps[order].astype(np.int16))
     neurons = k.NeuronParameters(*(np.ascontiguousarray(parameters[name])
                                    for name in k.NeuronParameters._fields))
     return Layout(dt=dt, cells=cells, neurons=neurons, synapses=synapses,
-                  plasticity=plasticity_slots(mapped, order),
-                  out_degree=out_degree,
+                  plasticity=plasticity,
+                  out_degree=census.out_degree,
                   array_start=array_start,
-                  ring_size=_ring_size(int(delay_steps.max()) if delay_steps.size else 0),
+                  ring_size=_ring_size(census.longest_delay),
                   current_changes=current_changes, delays_raised=delays_raised)

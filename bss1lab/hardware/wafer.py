@@ -325,7 +325,9 @@ class Wafer:
                         "conductance-based synapses only (IF_cond_exp, "
                         "EIF_cond_exp_isfa_ista). Convert the weights to conductances, or "
                         "run it on Wafer.ideal().")
-        realised = realise(network, seed)
+        # the ideal reference needs no synapse arrays of its own: a network too large
+        # to hold twice is drawn straight into the emulator's (see realise)
+        realised = realise(network, seed, keep_synapses=None if self.is_ideal else True)
         if self.is_ideal:
             report = {"synapses_requested": realised.n_synapses,
                       "synapses_realised": realised.n_synapses, "synapses_lost": 0}
@@ -411,7 +413,6 @@ class Wafer:
         network.post = requested.post[keep]
         network.weight = weight.astype(np.float32)
         network.delay = delay.astype(np.float32)
-        network.receptor = requested.receptor[keep]
         network.projection_offsets = np.concatenate(
             [[0], np.cumsum(realised_per_projection)]).astype(np.int64)
 

@@ -17,7 +17,13 @@ from bss1lab.network.model import (RECEPTOR_TYPES, Network, Projection, StepCurr
                                    check_weight_sign)
 from bss1lab.network.random import RandomDistribution
 
-__all__ = ["PopulationSlice", "RealisedNetwork", "realise"]
+__all__ = ["PopulationSlice", "RealisedNetwork", "realise", "expected_synapses",
+           "KEEP_SYNAPSES_UP_TO"]
+
+#: ``realise(keep_synapses=None)`` keeps the flat synapse arrays (17 bytes a synapse)
+#: up to this many expected synapses; above it the network keeps only how to draw
+#: each projection again, and the emulator draws them straight into its own arrays.
+KEEP_SYNAPSES_UP_TO = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -61,39 +67,47 @@ class PopulationSlice:
 class RealisedNetwork:
     """A network drawn into arrays.
 
+    The synapses are either kept as flat arrays (``pre`` ... ``delay``, in projection
+    order) or, for networks too large to hold twice, not kept: then those are None and
+    :meth:`projection_synapses` draws a projection again, identically, when asked.
+
     Attributes
     ----------
     populations : tuple of PopulationSlice
-    pre, post : int32 arrays
+    pre, post : int32 arrays or None
         Global cell index of each synapse's source and target.
-    weight : float32 array
+    weight : float32 array or None
         In the post cell type's weight units (uS, nA or mV).
-    delay : float32 array
+    delay : float32 array or None
         ms.
-    receptor : int8 array
-        Index into ``RECEPTOR_TYPES``.
     projection_labels : tuple of str
     projection_offsets : int64 array
         Synapses of projection ``k`` are ``offsets[k]:offsets[k + 1]``.
+    projection_receptors : int8 array
+        Per projection: index into ``RECEPTOR_TYPES``.
     projection_plasticity : tuple
         Per projection: ``(U, tau_rec, tau_facil)`` of its Tsodyks-Markram synapses,
         or None for static synapses.
     seed : int or None
         The seed the draws came from.
+    redraw : tuple
+        When the synapses are not kept: per projection, ``(projection, seed sequence,
+        (shortest, longest delay in ms))`` to draw it again.
     """
 
     populations: tuple[PopulationSlice, ...]
-    pre: np.ndarray
-    post: np.ndarray
-    weight: np.ndarray
-    delay: np.ndarray
-    receptor: np.ndarray
+    pre: np.ndarray | None
+    post: np.ndarray | None
+    weight: np.ndarray | None
+    delay: np.ndarray | None
     projection_labels: tuple[str, ...]
     projection_offsets: np.ndarray
+    projection_receptors: np.ndarray
     projection_plasticity: tuple = ()
     seed: int | None = None
     label: str = "network"
     extra: dict = field(default_factory=dict)
+    redraw: tuple = ()
 
     @property
     def n_cells(self) -> int:
@@ -101,7 +115,52 @@ class RealisedNetwork:
 
     @property
     def n_synapses(self) -> int:
-        return int(self.pre.size)
+        return int(self.projection_offsets[-1])
+
+    @property
+    def synapses_kept(self) -> bool:
+        """Whether the flat synapse arrays are held (else projections are redrawn)."""
+        return self.pre is not None
+
+    @property
+    def receptor(self) -> np.ndarray:
+        """Per synapse: index into ``RECEPTOR_TYPES`` (int8)."""
+        return np.repeat(self.projection_receptors, np.diff(self.projection_offsets))
+
+    def projection_synapses(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                   np.ndarray]:
+        """``(pre, post, weight, delay)`` of projection ``k``: global int32 cell
+        indices, float32 weights and delays (ms); views of the kept arrays, or the
+        projection drawn again from its own seed, identical to the first draw."""
+        if self.synapses_kept:
+            part = self._part(k)
+            return self.pre[part], self.post[part], self.weight[part], self.delay[part]
+        return self._redraw(k, connections_only=False)
+
+    def projection_connections(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(pre, post)`` of projection ``k`` (see :meth:`projection_synapses`); drawn
+        again, this skips the weights and delays."""
+        if self.synapses_kept:
+            part = self._part(k)
+            return self.pre[part], self.post[part]
+        return self._redraw(k, connections_only=True)
+
+    def projection_delay_range(self, k: int) -> tuple[float, float]:
+        """Shortest and longest delay (ms) of projection ``k``; (inf, 0) if empty."""
+        if not self.synapses_kept:
+            return self.redraw[k][2]
+        delay = self.delay[self._part(k)]
+        return (float(delay.min()), float(delay.max())) if delay.size else (np.inf, 0.0)
+
+    def _part(self, k: int) -> slice:
+        return slice(self.projection_offsets[k], self.projection_offsets[k + 1])
+
+    def _redraw(self, k: int, connections_only: bool) -> tuple[np.ndarray, ...]:
+        projection, sequence, _ = self.redraw[k]
+        return _realise_projection(projection, np.random.default_rng(sequence),
+                                   self.population(projection.pre.label).start,
+                                   self.population(projection.post.label).start,
+                                   connections_only)
 
     @property
     def is_source(self) -> np.ndarray:
@@ -131,11 +190,22 @@ def _draw(owner: str, name: str, value: object, size: int, rng: np.random.Genera
     return np.broadcast_to(np.asarray(value, dtype=np.float64), (size,)).copy()
 
 
-def _realise_projection(projection: Projection, rng: np.random.Generator
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _realise_projection(projection: Projection, rng: np.random.Generator,
+                        pre_start: int, post_start: int, connections_only: bool = False
+                        ) -> tuple[np.ndarray, ...]:
+    """Draw one projection: global int32 ``pre``, ``post``, float32 ``weight`` and
+    ``delay`` (or only ``pre`` and ``post``, its first draws). Each array shrinks to
+    its final type as soon as it is drawn, so a large projection never holds all four
+    in 64 bits at once."""
     pre_pop, post_pop = projection.pre, projection.post
     pre, post = projection.connector.connect(pre_pop.size, post_pop.size,
                                              pre_pop is post_pop, rng)
+    pre = pre.astype(np.int32)
+    post = post.astype(np.int32)
+    if connections_only:
+        pre += np.int32(pre_start)
+        post += np.int32(post_start)
+        return pre, post
     values = []
     for what in ("weight", "delay"):
         given = getattr(projection.synapse_type, what)
@@ -149,18 +219,22 @@ def _realise_projection(projection: Projection, rng: np.random.Generator
             array = given[pre, post]
         else:
             array = np.full(pre.size, given, dtype=np.float64)
-        values.append(array)
-    weight, delay = values
-    if weight.size:
-        check_weight_sign(projection, float(weight.min()), float(weight.max()))
-        if not (np.all(np.isfinite(delay)) and delay.min() > 0):
+        if array.size and what == "weight":
+            check_weight_sign(projection, float(array.min()), float(array.max()))
+        if array.size and what == "delay" and not (np.all(np.isfinite(array))
+                                                   and array.min() > 0):
             raise ValueError(f"Projection {projection.label!r}: delays must be > 0 ms, got "
-                             f"values down to {delay.min()}")
+                             f"values down to {array.min()}")
+        values.append(array.astype(np.float32))
+        del array
+    weight, delay = values
+    pre += np.int32(pre_start)
+    post += np.int32(post_start)
     return pre, post, weight, delay
 
 
-def realise(network: Network, seed: int | np.random.SeedSequence | None = None
-            ) -> RealisedNetwork:
+def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
+            keep_synapses: bool | None = True) -> RealisedNetwork:
     """Draw every parameter and connection of ``network``.
 
     Parameters
@@ -169,6 +243,13 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None
     seed : int or numpy.random.SeedSequence, optional
         Each population and projection draws from its own child of this seed, so
         adding a projection does not change the others. None draws fresh entropy.
+    keep_synapses : bool or None
+        True: keep the synapses as flat arrays. False: draw each projection once (to
+        check and count it) and keep only its seed, for
+        :meth:`RealisedNetwork.projection_synapses` to draw it again; the emulator
+        then holds the only copy, which is what lets a network of 0.3 G synapses run
+        in a few GB. None: keep them unless the connectors expect more than
+        ``KEEP_SYNAPSES_UP_TO`` synapses. The draws are the same either way.
 
     Returns
     -------
@@ -176,7 +257,8 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None
     """
     sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     n_items = len(network.populations) + len(network.projections)
-    generators = [np.random.default_rng(child) for child in sequence.spawn(n_items)]
+    children = sequence.spawn(n_items)
+    generators = [np.random.default_rng(child) for child in children]
     populations = []
     start = 0
     for population, rng in zip(network.populations, generators):
@@ -206,29 +288,49 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None
                                            initial))
         start += population.size
     starts = {id(p): s.start for p, s in zip(network.populations, populations)}
+    if keep_synapses is None:
+        keep_synapses = expected_synapses(network) <= KEEP_SYNAPSES_UP_TO
 
+    projection_seeds = children[len(network.populations):]
     pieces = []
-    for projection, rng in zip(network.projections, generators[len(network.populations):]):
-        pre, post, weight, delay = _realise_projection(projection, rng)
-        pieces.append((pre + starts[id(projection.pre)], post + starts[id(projection.post)],
-                       weight, delay, RECEPTOR_TYPES.index(projection.receptor_type)))
-    counts = [piece[0].size for piece in pieces]
+    for projection, child in zip(network.projections, projection_seeds):
+        drawn = _realise_projection(projection, np.random.default_rng(child),
+                                    starts[id(projection.pre)], starts[id(projection.post)])
+        delay = drawn[3]
+        pieces.append(drawn if keep_synapses else (drawn[0].size, (
+            (float(delay.min()), float(delay.max())) if delay.size else (np.inf, 0.0))))
+        del drawn, delay
+    counts = [piece[0].size if keep_synapses else piece[0] for piece in pieces]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
-    def joined(i: int, dtype: type) -> np.ndarray:
+    def joined(i: int, dtype: type) -> np.ndarray | None:
+        if not keep_synapses:
+            return None
         if not pieces:
             return np.empty(0, dtype=dtype)
-        return np.concatenate([piece[i].astype(dtype, copy=False) for piece in pieces])
+        return np.concatenate([piece[i] for piece in pieces])
 
-    receptor = (np.repeat(np.array([p[4] for p in pieces], dtype=np.int8), counts)
-                if pieces else np.empty(0, dtype=np.int8))
+    arrays = [joined(i, dtype) for i, dtype in enumerate(
+        (np.int32, np.int32, np.float32, np.float32))]
+    redraw = () if keep_synapses else tuple(
+        (projection, child, piece[1])
+        for projection, child, piece in zip(network.projections, projection_seeds, pieces))
+    pieces.clear()
     return RealisedNetwork(
-        populations=tuple(populations),
-        pre=joined(0, np.int32), post=joined(1, np.int32),
-        weight=joined(2, np.float32), delay=joined(3, np.float32), receptor=receptor,
+        populations=tuple(populations), pre=arrays[0], post=arrays[1], weight=arrays[2],
+        delay=arrays[3],
         projection_labels=tuple(p.label for p in network.projections),
         projection_offsets=offsets,
+        projection_receptors=np.array([RECEPTOR_TYPES.index(p.receptor_type)
+                                       for p in network.projections], dtype=np.int8),
         projection_plasticity=tuple(getattr(p.synapse_type, "plasticity", None)
                                     for p in network.projections),
         seed=seed if isinstance(seed, (int, np.integer)) else None,
-        label=network.label)
+        label=network.label,
+        redraw=redraw)
+
+
+def expected_synapses(network: Network) -> float:
+    """How many synapses the connectors of ``network`` make, on average."""
+    return sum(p.connector.expected_count(p.pre.size, p.post.size, p.pre is p.post)
+               for p in network.projections)
