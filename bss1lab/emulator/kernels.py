@@ -549,7 +549,8 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
         i = cells.block_cells[position]
         count = 0
         mean = cells.poisson_mean[i]
-        if mean < SPARSE_POISSON_MEAN:
+        dense = mean >= SPARSE_POISSON_MEAN
+        if not dense:
             # sparse: exponential intervals (in steps) from the source's own
             # numbered uniforms; poisson_next is the next spike's time in steps
             if state.poisson_drawn[i] == 0 and mean > 0.0:
@@ -571,14 +572,16 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
             table = cells.poisson_cdf_start[i]
             while u >= cells.poisson_cdf[table + count]:
                 count += 1
-        if count > 0:
+        # a dense source goes on even with a count of 0 (delivering 0 changes
+        # nothing) rather than branch on the count, unpredictable at ~1 spike a step
+        if dense or count > 0:
             s = cells.direct_synapse[i]
             plastic = plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]
             if s >= 0 and record_spikes[i] == 0 and not plastic:
                 state.spike_total[i] += count
                 deliver_direct(s, float(count), step, synapses, state)
                 events += count
-            else:
+            elif count > 0:
                 n_spiking = note_spike(i, count, n_spiking, first, now, state)
     return n_spiking, events
 
