@@ -1,10 +1,10 @@
 """The engine: determinism, continuation, threads, conservation of counts, timing."""
 
+import importlib
+
 import numba
 import numpy as np
 import pytest
-
-import importlib
 
 from bss1lab.emulator import Emulation, layout
 from bss1lab.experiments import run

@@ -9,6 +9,7 @@ from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
                              IF_curr_exp, Network, OneToOneConnector, Population, Projection,
                              RandomDistribution, SpikeSourceArray, SpikeSourcePoisson,
                              StaticSynapse, realise)
+from bss1lab.network.connectors import Connector
 
 
 @pytest.mark.parametrize("make, message", [
@@ -171,6 +172,31 @@ def test_a_network_that_does_not_keep_its_synapses_draws_them_again_identically(
             np.testing.assert_array_equal(a, b)
         assert kept.projection_delay_range(k) == redrawn.projection_delay_range(k)
     np.testing.assert_array_equal(redrawn.receptor, kept.receptor)
+
+
+def test_a_redrawn_projection_ignores_later_changes_to_the_description():
+    a = Population(20, SpikeSourcePoisson(rate=5.0), label="a")
+    b = Population(30, IF_cond_exp(), label="b")
+    weights = np.full((20, 30), 0.01)
+    projection = Projection(a, b, FixedProbabilityConnector(0.3), StaticSynapse(weights, 1.0))
+    redrawn = realise(Network(a, b, projection), 3, keep_synapses=False)
+    before = redrawn.projection_synapses(0)[2].copy()
+    weights *= 2.0  # the user's array, changed after realising
+    np.testing.assert_array_equal(redrawn.projection_synapses(0)[2], before)
+
+
+def test_a_connector_that_cannot_count_keeps_its_synapses():
+    class EveryOther(Connector):
+        """A user's rule that implements only connect."""
+
+        def connect(self, n_pre, n_post, same_population, rng):
+            post, pre = np.divmod(np.arange(0, n_pre * n_post, 2), n_pre)
+            return pre, post
+
+    a = Population(4, SpikeSourcePoisson(), label="a")
+    b = Population(4, IF_cond_exp(), label="b")
+    realised = realise(Network(a, b, Projection(a, b, EveryOther())), 0, keep_synapses=None)
+    assert realised.synapses_kept and realised.n_synapses == 8
 
 
 @pytest.mark.parametrize("connector, same, exact", [

@@ -31,6 +31,8 @@ MAX_BLOCKS = 16
 MAX_POISSON_MEAN_PER_STEP = 500.0
 #: Relative slack when rounding times to steps (see ``steps_of``).
 STEP_SLACK = 1e-9
+#: A delay counts as shorter than dt only below dt (1 - this): float32 storage rounds.
+DELAY_ROUNDING = 1e-6
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _delay_steps(delay, dt, lengthen):
     n_lengthened = 0
     for s in range(delay.shape[0]):
         d = np.float64(delay[s])
-        if lengthen and d < dt * (1.0 - 1e-6):
+        if lengthen and d < dt * (1.0 - DELAY_ROUNDING):
             d = np.float64(np.float32(dt))
             n_lengthened += 1
         steps[s] = np.int64(np.floor(d / dt * (1.0 + STEP_SLACK) + 0.5))
@@ -340,7 +342,7 @@ def plasticity_slots(mapped: MappedNetwork, emitting: dict[int, np.ndarray]
     net = mapped.network
     n = net.n_cells
     n_projections = len(net.projection_plasticity)
-    if not emitting or net.n_synapses == 0:
+    if not emitting:
         empty = k.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
                              np.zeros(0), np.zeros(0), np.zeros(0),
                              np.zeros(0, dtype=np.int64))
@@ -395,8 +397,7 @@ def _count_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, saturating
         if net.projection_offsets[p + 1] == net.projection_offsets[p]:
             continue
         shortest, longest = net.projection_delay_range(p)
-        # float32 storage: allow its rounding, not a delay really shorter than dt
-        if not lengthen and shortest < dt * (1.0 - 1e-6):
+        if not lengthen and shortest < dt * (1.0 - DELAY_ROUNDING):
             raise ValueError(f"Projection {net.projection_labels[p]!r}: delay "
                              f"{shortest:g} ms is shorter than the time step dt={dt} ms; "
                              "delays must be >= dt")
@@ -434,9 +435,11 @@ def _file_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, census: _Ce
     plasticity, slot_keys = plasticity_slots(mapped, census.emitting)
     no_slots = np.zeros(0, dtype=np.int64)
     delays_raised = 0
-    # largest projections first, while little of the arrays above is in memory yet
-    # (a projection drawn again briefly needs a few times its final size); within a
-    # group, synapses then follow in this order
+    # Largest projections first: the arrays above take memory page by page as they
+    # are written, so little of them is resident yet while a large projection, drawn
+    # again, briefly needs a few times its final size. Within a group synapses follow
+    # in this order, which changes a sum only where two projections share pre cell,
+    # post cell, receptor and delay (then in its last bit).
     sizes = np.diff(net.projection_offsets)
     for p in np.argsort(-sizes, kind="stable"):
         if sizes[p] == 0:

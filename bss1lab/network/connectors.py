@@ -43,13 +43,28 @@ class Connector:
         same_population : bool
             True when pre and post are the same population (autapses possible).
         rng : numpy.random.Generator
-            Source of randomness; advanced in place.
+            Source of randomness; advanced in place. The result must depend on
+            nothing else, so that a projection can be drawn again identically.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement connect()")
 
-    def expected_count(self, n_pre: int, n_post: int, same_population: bool) -> float:
-        """How many connections ``connect`` makes on average (to size memory up front)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement expected_count()")
+    def expected_count(self, n_pre: int, n_post: int, same_population: bool
+                       ) -> float | None:
+        """How many connections ``connect`` makes on average, to size memory before
+        drawing (see ``realise``).
+
+        Parameters
+        ----------
+        n_pre, n_post, same_population
+            As for ``connect``.
+
+        Returns
+        -------
+        float or None
+            The mean number of connections; None when the rule cannot tell (the
+            default, for connectors that only implement ``connect``).
+        """
+        return None
 
     def _pairs(self, n_pre: int, n_post: int, same_population: bool) -> int:
         """Distinct (pre, post) pairs the rule may use."""

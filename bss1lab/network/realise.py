@@ -7,7 +7,9 @@ range of these indices.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,10 +19,10 @@ from bss1lab.network.model import (RECEPTOR_TYPES, Network, Projection, StepCurr
                                    check_weight_sign)
 from bss1lab.network.random import RandomDistribution
 
-__all__ = ["PopulationSlice", "RealisedNetwork", "realise", "expected_synapses",
-           "KEEP_SYNAPSES_UP_TO"]
+__all__ = ["PopulationSlice", "RealisedNetwork", "Redraw", "realise",
+           "expected_synapses", "KEEP_SYNAPSES_UP_TO"]
 
-#: ``realise(keep_synapses=None)`` keeps the flat synapse arrays (17 bytes a synapse)
+#: ``realise(keep_synapses=None)`` keeps the flat synapse arrays (16 bytes a synapse)
 #: up to this many expected synapses; above it the network keeps only how to draw
 #: each projection again, and the emulator draws them straight into its own arrays.
 KEEP_SYNAPSES_UP_TO = 50_000_000
@@ -63,6 +65,22 @@ class PopulationSlice:
         return self.cell_type.is_source
 
 
+class Redraw(NamedTuple):
+    """How to draw one projection again: a snapshot of its description (so later
+    changes to the user's objects change nothing), its seed, where its populations
+    start, and its shortest and longest delay (ms)."""
+
+    projection: Projection
+    seed: np.random.SeedSequence
+    pre_start: int
+    post_start: int
+    delay_range: tuple[float, float]
+
+    def draw(self, connections_only: bool = False) -> tuple[np.ndarray, ...]:
+        return _realise_projection(self.projection, np.random.default_rng(self.seed),
+                                   self.pre_start, self.post_start, connections_only)
+
+
 @dataclass
 class RealisedNetwork:
     """A network drawn into arrays.
@@ -90,9 +108,10 @@ class RealisedNetwork:
         or None for static synapses.
     seed : int or None
         The seed the draws came from.
-    redraw : tuple
-        When the synapses are not kept: per projection, ``(projection, seed sequence,
-        (shortest, longest delay in ms))`` to draw it again.
+    redraw : tuple of Redraw
+        When the synapses are not kept: per projection, how to draw it again. Each
+        emulation of the network draws every projection twice more (see
+        ``emulator.layout``).
     """
 
     populations: tuple[PopulationSlice, ...]
@@ -124,7 +143,8 @@ class RealisedNetwork:
 
     @property
     def receptor(self) -> np.ndarray:
-        """Per synapse: index into ``RECEPTOR_TYPES`` (int8)."""
+        """Per synapse: index into ``RECEPTOR_TYPES`` (int8), built on each access
+        from ``projection_receptors``."""
         return np.repeat(self.projection_receptors, np.diff(self.projection_offsets))
 
     def projection_synapses(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -135,7 +155,7 @@ class RealisedNetwork:
         if self.synapses_kept:
             part = self._part(k)
             return self.pre[part], self.post[part], self.weight[part], self.delay[part]
-        return self._redraw(k, connections_only=False)
+        return self.redraw[k].draw()
 
     def projection_connections(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(pre, post)`` of projection ``k`` (see :meth:`projection_synapses`); drawn
@@ -143,24 +163,17 @@ class RealisedNetwork:
         if self.synapses_kept:
             part = self._part(k)
             return self.pre[part], self.post[part]
-        return self._redraw(k, connections_only=True)
+        return self.redraw[k].draw(connections_only=True)
 
     def projection_delay_range(self, k: int) -> tuple[float, float]:
         """Shortest and longest delay (ms) of projection ``k``; (inf, 0) if empty."""
         if not self.synapses_kept:
-            return self.redraw[k][2]
+            return self.redraw[k].delay_range
         delay = self.delay[self._part(k)]
         return (float(delay.min()), float(delay.max())) if delay.size else (np.inf, 0.0)
 
     def _part(self, k: int) -> slice:
         return slice(self.projection_offsets[k], self.projection_offsets[k + 1])
-
-    def _redraw(self, k: int, connections_only: bool) -> tuple[np.ndarray, ...]:
-        projection, sequence, _ = self.redraw[k]
-        return _realise_projection(projection, np.random.default_rng(sequence),
-                                   self.population(projection.pre.label).start,
-                                   self.population(projection.post.label).start,
-                                   connections_only)
 
     @property
     def is_source(self) -> np.ndarray:
@@ -248,8 +261,9 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
         check and count it) and keep only its seed, for
         :meth:`RealisedNetwork.projection_synapses` to draw it again; the emulator
         then holds the only copy, which is what lets a network of 0.3 G synapses run
-        in a few GB. None: keep them unless the connectors expect more than
-        ``KEEP_SYNAPSES_UP_TO`` synapses. The draws are the same either way.
+        in a few GB, at the price of drawing it again for each emulation. None: keep
+        them unless the connectors expect more than ``KEEP_SYNAPSES_UP_TO`` synapses
+        (or cannot tell). The draws are the same either way.
 
     Returns
     -------
@@ -258,10 +272,10 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
     sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     n_items = len(network.populations) + len(network.projections)
     children = sequence.spawn(n_items)
-    generators = [np.random.default_rng(child) for child in children]
     populations = []
     start = 0
-    for population, rng in zip(network.populations, generators):
+    for population, child in zip(network.populations, children):
+        rng = np.random.default_rng(child)
         cell = population.cell_type
         parameters: dict = {}
         for name, value in cell.parameters.items():
@@ -289,33 +303,36 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
         start += population.size
     starts = {id(p): s.start for p, s in zip(network.populations, populations)}
     if keep_synapses is None:
-        keep_synapses = expected_synapses(network) <= KEEP_SYNAPSES_UP_TO
+        expected = expected_synapses(network)
+        keep_synapses = expected is None or expected <= KEEP_SYNAPSES_UP_TO
 
-    projection_seeds = children[len(network.populations):]
-    pieces = []
-    for projection, child in zip(network.projections, projection_seeds):
-        drawn = _realise_projection(projection, np.random.default_rng(child),
-                                    starts[id(projection.pre)], starts[id(projection.post)])
-        delay = drawn[3]
-        pieces.append(drawn if keep_synapses else (drawn[0].size, (
-            (float(delay.min()), float(delay.max())) if delay.size else (np.inf, 0.0))))
-        del drawn, delay
-    counts = [piece[0].size if keep_synapses else piece[0] for piece in pieces]
+    drawn, redraw = [], []
+    for projection, child in zip(network.projections, children[len(network.populations):]):
+        pre_start, post_start = starts[id(projection.pre)], starts[id(projection.post)]
+        synapses = _realise_projection(projection, np.random.default_rng(child),
+                                       pre_start, post_start)
+        if keep_synapses:
+            drawn.append(synapses)
+        else:
+            delay = synapses[3]
+            redraw.append(Redraw(copy.deepcopy(projection), child, pre_start, post_start,
+                                 (float(delay.min()), float(delay.max())) if delay.size
+                                 else (np.inf, 0.0)))
+            drawn.append((synapses[0].size,))
+        del synapses
+    counts = [len(d[0]) if keep_synapses else d[0] for d in drawn]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     def joined(i: int, dtype: type) -> np.ndarray | None:
         if not keep_synapses:
             return None
-        if not pieces:
+        if not drawn:
             return np.empty(0, dtype=dtype)
-        return np.concatenate([piece[i] for piece in pieces])
+        return np.concatenate([d[i] for d in drawn])
 
     arrays = [joined(i, dtype) for i, dtype in enumerate(
         (np.int32, np.int32, np.float32, np.float32))]
-    redraw = () if keep_synapses else tuple(
-        (projection, child, piece[1])
-        for projection, child, piece in zip(network.projections, projection_seeds, pieces))
-    pieces.clear()
+    drawn.clear()
     return RealisedNetwork(
         populations=tuple(populations), pre=arrays[0], post=arrays[1], weight=arrays[2],
         delay=arrays[3],
@@ -327,10 +344,12 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
                                     for p in network.projections),
         seed=seed if isinstance(seed, (int, np.integer)) else None,
         label=network.label,
-        redraw=redraw)
+        redraw=tuple(redraw))
 
 
-def expected_synapses(network: Network) -> float:
-    """How many synapses the connectors of ``network`` make, on average."""
-    return sum(p.connector.expected_count(p.pre.size, p.post.size, p.pre is p.post)
-               for p in network.projections)
+def expected_synapses(network: Network) -> float | None:
+    """How many synapses the connectors of ``network`` make, on average; None when a
+    connector cannot tell."""
+    counts = [p.connector.expected_count(p.pre.size, p.post.size, p.pre is p.post)
+              for p in network.projections]
+    return None if any(c is None for c in counts) else float(sum(counts))
