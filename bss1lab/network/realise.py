@@ -77,6 +77,7 @@ class Redraw(NamedTuple):
     delay_range: tuple[float, float]
 
     def draw(self, connections_only: bool = False) -> tuple[np.ndarray, ...]:
+        """``(pre, post, weight, delay)`` as first drawn, or ``(pre, post)``."""
         return _realise_projection(self.projection, np.random.default_rng(self.seed),
                                    self.pre_start, self.post_start, connections_only)
 
