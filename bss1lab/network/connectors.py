@@ -190,7 +190,7 @@ class FixedTotalNumberConnector(Connector):
         # Pairs are indexed post * n_pre + pre; without autapses the diagonal is removed
         # by drawing from n_post rows of (n_pre - 1) and skipping pre == post.
         row_length = n_pre - 1 if no_autapses else n_pre
-        n_pairs = n_post * row_length
+        n_pairs = self._pairs(n_pre, n_post, same_population)
         if not self.with_replacement and self.n > n_pairs:
             raise ValueError(f"FixedTotalNumberConnector: n={self.n} exceeds the {n_pairs} "
                              "distinct pairs available")
