@@ -77,11 +77,26 @@ class Layout:
         return int(self.cells.block_offset.size - 1)
 
 
+@njit(cache=True, inline="always")
+def _nearest_step(time_ms, dt):
+    """The rule of ``steps_of`` for one time, for the kernels of this module."""
+    return np.int64(np.floor(time_ms / dt * (1.0 + STEP_SLACK) + 0.5))
+
+
+@njit(cache=True)
+def _nearest_steps(times_ms, dt):
+    steps = np.empty(times_ms.shape[0], dtype=np.int64)
+    for s in range(times_ms.shape[0]):
+        steps[s] = _nearest_step(times_ms[s], dt)
+    return steps
+
+
 def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
     """Nearest grid step of each time (ms), halves rounded up; a relative
-    ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3."""
-    ratio = np.asarray(times_ms, dtype=np.float64) / dt
-    return np.floor(ratio * (1.0 + STEP_SLACK) + 0.5).astype(np.int64)
+    ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3. Returns int64
+    steps in the shape of ``times_ms``."""
+    times = np.asarray(times_ms, dtype=np.float64)
+    return _nearest_steps(times.ravel(), float(dt)).reshape(times.shape)
 
 
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
@@ -157,7 +172,7 @@ def _delay_steps(delay, dt, lengthen):
         if lengthen and d < dt * (1.0 - DELAY_ROUNDING):
             d = np.float64(np.float32(dt))
             n_lengthened += 1
-        steps[s] = np.int64(np.floor(d / dt * (1.0 + STEP_SLACK) + 0.5))
+        steps[s] = _nearest_step(d, dt)
     return steps, n_lengthened
 
 
