@@ -13,9 +13,9 @@ or do not import are reported as missing, never as zero.
 Networks: the full-scale balanced random network (12,500 IF_cond_exp neurons, 15.6 M
 synapses, independent Poisson drive), its 2,083-neuron wafer version, and the
 cortical microcircuit at 10 % and 25 % (neurons and in-degrees), 1 s of biology each
-(``--duration``); ``--full-microcircuit`` adds the full-scale microcircuit (77k
-neurons, 0.3 G synapses) on bss1lab for its memory. ``--timeout S`` stops any one run
-after S seconds and reports it as timed out.
+(``--duration``); the full-scale microcircuit has its own benchmark
+(``full_microcircuit.py``). ``--timeout S`` stops any one run after S seconds and
+reports it as timed out.
 
 Usage: python bench/compare_simulators.py [--duration MS] [--threads N]
                                            [--only NETWORK ...] [--simulators NAME ...]
@@ -29,7 +29,6 @@ import importlib
 import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -62,9 +61,7 @@ def build(name: str):
         return microcircuit_network(N_scaling=0.1, K_scaling=0.1)
     if name == "microcircuit_25pct":
         return microcircuit_network(N_scaling=0.25, K_scaling=0.25)
-    if name == "microcircuit_full":
-        return microcircuit_network(N_scaling=1.0, K_scaling=1.0)
-    raise ValueError(f"unknown network {name!r}; allowed: {NETWORKS + ['microcircuit_full']}")
+    raise ValueError(f"unknown network {name!r}; allowed: {NETWORKS}")
 
 
 def realised_network(name: str):
@@ -77,10 +74,6 @@ def realised_network(name: str):
     """
     from bss1lab.hardware import Wafer
     return Wafer.ideal().map(build(name), seed=1).network
-
-
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def run_bss1lab(name: str, duration: float, wafer_kind: str) -> dict:
@@ -467,6 +460,7 @@ RUNNERS = {"nest": run_nest, "brian2": run_brian2}
 
 def child(args) -> None:
     """Run one (simulator, network) and print its JSON."""
+    from engine_speed import peak_memory_mb
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     if args.simulator in RUNNERS:
@@ -535,7 +529,6 @@ def main() -> None:
                         help=f"simulators to run (default: all of {' '.join(SIMULATORS)})")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="stop any one run after S seconds (default: no limit)")
-    parser.add_argument("--full-microcircuit", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS / "compare_simulators.json")
     parser.add_argument("--child", nargs=2, metavar=("SIMULATOR", "NETWORK"))
     args = parser.parse_args()
@@ -543,16 +536,13 @@ def main() -> None:
         args.simulator, args.network = args.child
         child(args)
         return
-    networks = (args.only or NETWORKS) + (["microcircuit_full"] if args.full_microcircuit
-                                          else [])
+    networks = args.only or NETWORKS
     wanted = args.simulators or SIMULATORS
     missing = missing_simulators(wanted)
     simulators = [s for s in wanted if s not in missing]
     results = []
     for network in networks:
         for simulator in simulators:
-            if network == "microcircuit_full" and simulator != "bss1lab_ideal":
-                continue
             if simulator == "bss1lab_wafer" and network.startswith("microcircuit"):
                 continue  # current-based: the wafer runs conductance-based models only
             entry = run_child(simulator, network, args)

@@ -104,7 +104,9 @@ NETWORKS = {
 
 
 def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident memory, MiB (Linux reports kB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 ** 2 if platform.system() == "Darwin" else 1024.0)
 
 
 def measure(name: str, duration_ms: float, repeats: int) -> dict:

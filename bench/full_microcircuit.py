@@ -16,20 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import resource
 import time
 import warnings
 from pathlib import Path
 
 #: The issue's memory target for the full model, bytes.
 TARGET_BYTES = 4e9
-
-
-def peak_bytes() -> float:
-    """This process's peak resident memory (Linux reports kB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return float(peak if platform.system() == "Darwin" else peak * 1024)
 
 
 def main() -> None:
@@ -44,6 +36,10 @@ def main() -> None:
 
     from bss1lab.experiments import cortical_microcircuit
     from bss1lab.network.microcircuit import POPULATIONS
+    from engine_speed import peak_memory_mb
+
+    def peak_bytes() -> float:
+        return peak_memory_mb() * 1024.0 ** 2
 
     cortical_microcircuit(N_scaling=0.02, K_scaling=0.02, duration=1.0)
     before = peak_bytes()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ SIZES = [1000, 2083, 5000, 10000, FULL_WAFER]
 def child(size: int, duration: float) -> dict:
     from bss1lab.experiments import run
     from bss1lab.hardware import Wafer
+    from engine_speed import peak_memory_mb
     from bss1lab.network.brunel import brunel_network
     warnings.simplefilter("ignore")
     network = brunel_network("hardware", n_neurons=size)
@@ -44,7 +44,7 @@ def child(size: int, duration: float) -> dict:
             "synaptic_events_per_s": ds.attrs["synaptic_events_per_second"],
             "mean_rate_hz": float(ds.rate.where(ds.spikes_recorded).mean()),
             "map_and_set_up_s": time.perf_counter() - started - ds.attrs["wall_time_s"],
-            "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_memory_mb": peak_memory_mb(),
             "wafer_seconds_per_bio_second": 1.0 / ds.attrs["speedup"],
             "wafer_configuration_s": CONFIGURATION_TIME_S}
 
