@@ -187,13 +187,21 @@ def test_spike_arrays_and_delays_land_on_the_grid():
         assert v[index] == pytest.approx(after, abs=1e-6)
 
 
-def test_delays_shorter_than_dt_are_refused():
+def test_delays_shorter_than_dt_take_one_step_and_are_counted():
+    # StaticSynapse's promise: rounded to the grid, at least one step, as the wafer
+    # path does with routed delays
     a = Population(1, SpikeSourceArray([1.0]), label="a")
     b = Population(1, IF_cond_exp(), label="b")
     net = Network(a, b, Projection(a, b, AllToAllConnector(), StaticSynapse(0.01, 0.05)))
-    with pytest.raises(ValueError, match="a->b.*0.05 ms is shorter than the time step"):
-        Emulation(IDEAL.map(net), dt=0.1)
-    Emulation(IDEAL.map(net), dt=0.05)  # fine on a finer grid
+    short = run(net, 5.0, wafer=IDEAL, record_variables=["gsyn_exc"],
+                record_cells={"b": [0]})
+    assert short.attrs["delays_raised_to_dt"] == 1
+    one_step = Network(a, b, Projection(a, b, AllToAllConnector(), StaticSynapse(0.01, 0.1)))
+    exact = run(one_step, 5.0, wafer=IDEAL, record_variables=["gsyn_exc"],
+                record_cells={"b": [0]})
+    assert exact.attrs["delays_raised_to_dt"] == 0
+    np.testing.assert_array_equal(short.gsyn_exc.values, exact.gsyn_exc.values)
+    assert Emulation(IDEAL.map(net), dt=0.05).layout.delays_raised == 0  # on its grid
 
 
 def test_current_based_cells_are_refused_by_the_wafer_and_run_ideally():

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from bss1lab.emulator import kernels as k
-from bss1lab.emulator.layout import Layout, lay_out, steps_of
+from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
+from bss1lab.errors import ParameterTypeError
 from bss1lab.hardware.links import LINK_BUFFER_EVENTS
 from bss1lab.hardware.spec import FPGAS_PER_WAFER, HICANNS_PER_WAFER
 from bss1lab.hardware.wafer import MappedNetwork
+from bss1lab.validation import MAX_TIME_MS, as_indices, as_instance, as_number, as_seed
 
-__all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "seed_sequence"]
+__all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "DT_RANGE",
+           "seed_sequence", "check_dt"]
 
 #: Default time step in ms (biological time).
 DEFAULT_DT = 0.1
+#: Allowed time steps, ms: from 1 us (the step count of the longest time,
+#: ``MAX_TIME_MS``, stays exact) to 10 ms, coarser than every synaptic time constant.
+DT_RANGE = (1e-3, 10.0)
 #: Recordable state variables and the kernel's index of the state they read. The
 #: synaptic state is a conductance (uS) for conductance-based cells and a current (nA)
 #: for IF_curr_exp, so it appears under the PyNN name that fits the cell type.
@@ -36,16 +42,22 @@ def seed_sequence(owner: str, seed: object) -> np.random.SeedSequence:
 
     Raises
     ------
-    ValueError
-        Naming ``owner`` when the seed is anything else.
+    ParameterTypeError, ValueError
+        Naming ``owner`` when the seed is anything else, or above 2**63 - 1.
     """
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
-                        and seed >= 0):
-        return np.random.SeedSequence(None if seed is None else int(seed))
-    raise ValueError(f"{owner}: seed={seed!r} must be an int >= 0, a "
-                     "numpy.random.SeedSequence or None")
+    return np.random.SeedSequence(None if seed is None else as_seed(owner, "seed", seed))
+
+
+def check_dt(owner: str, dt: object) -> float:
+    """``dt`` (ms) as a float in ``DT_RANGE``; raises naming ``owner`` otherwise."""
+    low, high = DT_RANGE
+    number = as_number(owner, "dt", dt)
+    if not low <= number <= high:
+        raise ValueError(f"{owner}: dt={dt!r} ms must be a number > 0, in {low:g}..{high:g} "
+                         "ms")
+    return number
 
 
 @dataclass
@@ -137,14 +149,12 @@ class Emulation:
                  record_variables: Sequence[str] = (),
                  record_cells: Mapping[str, Sequence[int]] | None = None,
                  record_interval: float | None = None) -> None:
-        if not isinstance(mapped, MappedNetwork):
-            raise ValueError(f"Emulation: mapped={mapped!r} is not a MappedNetwork; "
-                             "use Wafer.map(network) or Wafer.ideal().map(network)")
-        if not (isinstance(dt, (int, float, np.floating, np.integer)) and np.isfinite(dt)
-                and dt > 0):
-            raise ValueError(f"Emulation: dt={dt!r} ms must be a number > 0")
-        if method not in METHODS:
+        as_instance("Emulation", "mapped", mapped, MappedNetwork, "a MappedNetwork; use "
+                    "Wafer.map(network) or Wafer.ideal().map(network)")
+        dt = check_dt("Emulation", dt)
+        if not isinstance(method, str) or method not in METHODS:
             raise ValueError(f"Emulation: method={method!r}; allowed: {sorted(METHODS)}")
+        check_stability(mapped.network, dt, method)
         self.mapped = mapped
         self.dt = float(dt)
         self.method = method
@@ -178,7 +188,11 @@ class Emulation:
         elif isinstance(record_spikes, str) and record_spikes == "all":
             chosen = list(net.populations)
         else:
-            names = [record_spikes] if isinstance(record_spikes, str) else list(record_spikes)
+            names = [record_spikes] if isinstance(record_spikes, str) else record_spikes
+            if not isinstance(names, Iterable) or not all(isinstance(n, str) for n in names):
+                raise ParameterTypeError(f"Emulation: record_spikes={record_spikes!r} must "
+                                         "be population labels, 'all' or None")
+            names = list(names)
             unknown = [lab for lab in names if lab not in labels]
             if unknown:
                 raise ValueError(f"Emulation: record_spikes names unknown population(s) "
@@ -189,7 +203,16 @@ class Emulation:
 
         if isinstance(record_variables, str):
             record_variables = [record_variables]
+        if not isinstance(record_variables, Iterable) \
+                or not all(isinstance(v, str) for v in record_variables):
+            raise ParameterTypeError(f"Emulation: record_variables={record_variables!r} "
+                                     "must be names of state variables, e.g. ['v']; "
+                                     f"allowed: {sorted(STATE_VARIABLES)}")
         variables = tuple(record_variables)
+        if record_cells is not None:
+            as_instance("Emulation", "record_cells", record_cells, Mapping,
+                        "a mapping of population label to local indices, e.g. "
+                        "{'E': range(10)}")
         unknown = sorted(set(variables) - set(STATE_VARIABLES))
         if unknown:
             raise ValueError(f"Emulation: record_variables has unknown {unknown}; allowed: "
@@ -219,13 +242,13 @@ class Emulation:
                 raise ValueError(f"Emulation: population {label!r} "
                                  f"({type(population.cell_type).__name__}) cannot record "
                                  f"{wrong}; it records {allowed}")
-            local = np.asarray(list(indices), dtype=np.int64)
-            if local.size and (local.min() < 0 or local.max() >= population.size):
-                raise ValueError(f"Emulation: record_cells[{label!r}] must lie in "
-                                 f"0..{population.size - 1}, got {local.tolist()[:10]}")
+            local = as_indices("Emulation", f"record_cells[{label!r}]", indices,
+                               population.size)
             cells.extend((local + population.start).tolist())
-        interval = self.dt if record_interval is None else record_interval
-        every = int(steps_of(interval, self.dt)) if np.isfinite(interval) else 0
+        interval = self.dt if record_interval is None else as_number(
+            "Emulation", "record_interval", record_interval, low=0.0, low_inclusive=False,
+            high=MAX_TIME_MS)
+        every = int(steps_of(interval, self.dt))
         if every < 1 or abs(every * self.dt - interval) > 1e-6 * self.dt:
             raise ValueError(f"Emulation: record_interval={record_interval} ms must be "
                              f"a positive multiple of dt={self.dt} ms")
@@ -308,10 +331,9 @@ class Emulation:
             False: record no spikes and no traces in this run (the network evolves
             the same; spike counts and synaptic events are still counted).
         """
-        if not (isinstance(duration, (int, float, np.integer, np.floating))
-                and np.isfinite(duration) and duration >= 0):
-            raise ValueError(f"Emulation.run: duration={duration!r} ms must be a number >= 0")
-        self._stop_time += float(duration)
+        duration = as_number("Emulation.run", "duration", duration, low=0.0,
+                             high=MAX_TIME_MS - self._stop_time)
+        self._stop_time += duration
         stop_step = int(steps_of(self._stop_time, self.dt))
         start_step = self.step
         counts_before = self.state.spike_total.copy()

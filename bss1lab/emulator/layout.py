@@ -18,7 +18,7 @@ from bss1lab.hardware.spec import REFERENCE_SPEEDUP, SATURATION_RATE_HZ, SATURAT
 from bss1lab.hardware.wafer import MappedNetwork
 from bss1lab.network.realise import PopulationSlice, RealisedNetwork
 
-__all__ = ["Layout", "lay_out", "KIND_OF_SYNAPSE_MODEL"]
+__all__ = ["Layout", "lay_out", "check_stability", "KIND_OF_SYNAPSE_MODEL"]
 
 KIND_OF_SYNAPSE_MODEL = {"cond_exp": k.KIND_COND_EXP, "curr_exp": k.KIND_CURR_EXP,
                          "curr_delta": k.KIND_CURR_DELTA}
@@ -53,8 +53,8 @@ class Layout:
         When current sources switch, sorted by step; the changes of several sources
         onto one cell add up.
     delays_raised : int
-        Routed delays (the wafer's, not the user's) shorter than ``dt`` that were
-        lengthened to one step.
+        Delays shorter than ``dt`` that were lengthened to one step: the wafer's
+        routed delays, or the user's (``StaticSynapse`` promises at least one step).
     """
 
     dt: float
@@ -97,6 +97,36 @@ def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
     steps in the shape of ``times_ms``."""
     times = np.asarray(times_ms, dtype=np.float64)
     return _nearest_steps(times.ravel(), float(dt)).reshape(times.shape)
+
+
+#: Explicit integration methods and how many time constants a step may span: Heun's
+#: method on dv/dt = -v / tau is stable for dt <= 2 tau (|1 - x + x^2 / 2| <= 1).
+STABLE_STEP_IN_TAU = {"rk2": 2.0}
+
+
+def check_stability(net: RealisedNetwork, dt: float, method: str) -> None:
+    """Refuse a step ``dt`` (ms) that an explicit ``method`` cannot integrate stably:
+    for ``"rk2"`` every neuron's ``tau_m`` and ``tau_w`` (AdEx) must exceed dt / 2
+    (conductances shorten the effective membrane time constant further: leave room).
+    The exponential method solves the linear part exactly and is stable for any dt.
+
+    Raises
+    ------
+    ValueError
+        Naming the population, the time constant, dt and the method.
+    """
+    limit = STABLE_STEP_IN_TAU.get(method)
+    if limit is None:
+        return
+    for population in net.populations:
+        for name in ("tau_m", "tau_w"):
+            tau = population.parameters.get(name) if not population.is_source else None
+            if tau is not None and np.asarray(tau).size and np.min(tau) * limit <= dt:
+                raise ValueError(
+                    f"Population {population.label!r}: {name}={np.min(tau):g} ms is too "
+                    f"short for method={method!r} at dt={dt:g} ms: it needs {name} > "
+                    f"dt / {limit:g} = {dt / limit:g} ms. Use method='exponential', a "
+                    f"smaller dt or a longer {name}.")
 
 
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
@@ -162,9 +192,9 @@ def _sum_weights(post, weight, summed):
 
 @njit(cache=True)
 def _delay_steps(delay, dt, lengthen):
-    """Delays (ms) on the grid, rounded as ``steps_of`` does; with ``lengthen`` those
-    shorter than ``dt`` (the wafer's routed delays) take one step. Returns the steps
-    (int16; the caller checks the longest fits) and how many were lengthened."""
+    """Delays (ms) on the grid, rounded as ``steps_of`` does; with ``lengthen``
+    (as the layout always asks) those shorter than ``dt`` take one step. Returns the
+    steps (int16; the caller checks the longest fits) and how many were lengthened."""
     steps = np.empty(delay.shape[0], dtype=np.int16)
     n_lengthened = 0
     for s in range(delay.shape[0]):
@@ -400,10 +430,10 @@ class _Census:
     longest_delay: int          # steps
 
 
-def _count_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, saturating: bool,
+def _count_synapses(mapped: MappedNetwork, dt: float, saturating: bool,
                     cell_block: np.ndarray, n_blocks: int) -> _Census:
-    """The first pass (see :class:`_Census`); checks the delays against ``dt``. Sums
-    the weights only if ``saturating``."""
+    """The first pass (see :class:`_Census`); checks the longest delay fits the
+    kernel's int16 steps of ``dt``. Sums the weights only if ``saturating``."""
     net = mapped.network
     n = net.n_cells
     census = _Census(np.zeros(n * n_blocks, dtype=np.int64), np.zeros(n, dtype=np.int64),
@@ -412,10 +442,11 @@ def _count_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, saturating
         if net.projection_offsets[p + 1] == net.projection_offsets[p]:
             continue
         shortest, longest = net.projection_delay_range(p)
-        if not lengthen and shortest < dt * (1.0 - DELAY_ROUNDING):
-            raise ValueError(f"Projection {net.projection_labels[p]!r}: delay "
-                             f"{shortest:g} ms is shorter than the time step dt={dt} ms; "
-                             "delays must be >= dt")
+        if longest > np.iinfo(np.int16).max * dt:
+            raise ValueError(f"Projection {net.projection_labels[p]!r}: delays up to "
+                             f"{longest:g} ms exceed {np.iinfo(np.int16).max} steps of "
+                             f"dt={dt} ms; the longest delay allowed is "
+                             f"{np.iinfo(np.int16).max * dt:g} ms")
         census.longest_delay = max(census.longest_delay, int(steps_of(longest, dt)), 1)
         pre, post = net.projection_connections(p)
         census.out_degree += np.bincount(pre, minlength=n)
@@ -432,7 +463,7 @@ def _count_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, saturating
     return census
 
 
-def _file_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, census: _Census,
+def _file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
                    cell_block: np.ndarray, n_blocks: int
                    ) -> tuple[k.Synapses, k.Plasticity, int]:
     """The second pass (see :class:`_Census`): the kernel's synapses, their plasticity
@@ -460,7 +491,7 @@ def _file_synapses(mapped: MappedNetwork, dt: float, lengthen: bool, census: _Ce
         if sizes[p] == 0:
             continue
         pre, post, weight, delay = net.projection_synapses(p)
-        steps, lengthened = _delay_steps(delay, dt, lengthen)
+        steps, lengthened = _delay_steps(delay, dt, True)
         delays_raised += lengthened
         del delay
         slot = (np.searchsorted(slot_keys, pre.astype(np.int64) * n_projections + p)
@@ -481,7 +512,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     Raises
     ------
     ValueError
-        When a delay is shorter than ``dt`` or a Poisson rate too high for ``dt``.
+        When a delay is too long or a Poisson rate too high for ``dt``.
     """
     net = mapped.network
     n = net.n_cells
@@ -529,17 +560,16 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                    else np.empty(0, dtype=np.int64))
 
     # the synapses, one projection at a time, in two passes (see _Census)
-    lengthen = mapped.wafer.routed_delays and not mapped.wafer.is_ideal
     saturating = not mapped.wafer.is_ideal and mapped.wafer.saturation
     cell_block, n_blocks = split_into_blocks(net)
-    census = _count_synapses(mapped, dt, lengthen, saturating, cell_block, n_blocks)
+    census = _count_synapses(mapped, dt, saturating, cell_block, n_blocks)
     if saturating:
         saturation_conductances(mapped, census.summed_weight, parameters, kind)
     input_link, input_fpga = _input_links(mapped, kind)
     direct = (kind == k.KIND_POISSON) & (census.out_degree == 1) & (input_link < 0)
     block_offset, block_cells = settle_sources(cell_block, n_blocks, direct,
                                                census.last_target, input_fpga)
-    synapses, plasticity, delays_raised = _file_synapses(mapped, dt, lengthen, census,
+    synapses, plasticity, delays_raised = _file_synapses(mapped, dt, census,
                                                          cell_block, n_blocks)
     direct_synapse = np.full(n, -1, dtype=np.int64)
     direct_synapse[direct] = synapses.entry_synapse[synapses.entry_pointer[:-1][direct]]

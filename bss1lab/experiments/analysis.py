@@ -82,6 +82,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bss1lab.errors import ParameterTypeError
 from bss1lab.validation import as_count, as_number
 
 __all__ = ["firing_rates", "population_rates", "cv_isi", "population_activity",
@@ -127,8 +128,8 @@ class _Record:
 def _record(owner: str, ds: object, t_start: object, t_stop: object) -> _Record:
     """Validate ``ds`` and the window; select the recorded cells' spikes in it."""
     if not isinstance(ds, xr.Dataset):
-        raise ValueError(f"{owner}: ds={type(ds).__name__} must be an xarray.Dataset "
-                         "(the result of bss1lab.experiments.run)")
+        raise ParameterTypeError(f"{owner}: ds={type(ds).__name__} must be an "
+                                 "xarray.Dataset (the result of bss1lab.experiments.run)")
     missing = [name for name in _REQUIRED_VARIABLES if name not in ds.variables]
     missing += [name for name in ("start_ms", "duration_ms") if name not in ds.attrs]
     if missing:

@@ -8,7 +8,7 @@ import xarray as xr
 
 from bss1lab.hardware.spec import (CONFIGURATION_TIME_S, MODULE_POWER_W,
                                    RECONFIGURATION_TIME_S)
-from bss1lab.validation import as_count, as_number
+from bss1lab.validation import as_count, as_instance, as_number
 
 __all__ = ["cost", "payoff", "POWER_PER_CORE_W"]
 
@@ -19,6 +19,8 @@ POWER_PER_CORE_W = 5.0
 
 
 def _required(ds: xr.Dataset, *names: str) -> None:
+    as_instance("cost", "ds", ds, xr.Dataset,
+                "an xarray.Dataset from bss1lab.experiments.run or one of its helpers")
     missing = [n for n in names if n not in ds.attrs]
     if missing:
         raise ValueError(f"cost: the Dataset lacks {missing} in its attrs; give a result "

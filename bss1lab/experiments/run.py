@@ -7,14 +7,16 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from bss1lab.emulator.engine import DEFAULT_DT, Emulation, seed_sequence
+from bss1lab.emulator.engine import DEFAULT_DT, Emulation, check_dt, seed_sequence
+from bss1lab.emulator.layout import STEP_SLACK
+from bss1lab.errors import ParameterTypeError
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware.wafer import Wafer
 from bss1lab.network.cells import CellType, SpikeSourceArray
 from bss1lab.network.connectors import AllToAllConnector
 from bss1lab.network.model import (Network, Population, Projection, StaticSynapse,
                                    StepCurrentSource)
-from bss1lab.validation import as_number
+from bss1lab.validation import MAX_TIME_MS, as_instance, as_number
 
 __all__ = ["run", "single_neuron", "long_time_evolution"]
 
@@ -35,7 +37,7 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
     ----------
     network : Network
     duration : float
-        Biological time in ms, > 0.
+        Biological time in ms: at least one time step ``dt``, at most 1e12 ms.
     wafer : Wafer, optional
         Default ``Wafer()``, the emulated BrainScaleS-1; ``Wafer.ideal()`` for the
         reference simulation.
@@ -44,9 +46,10 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         (connectivity, parameter draws) and the run seed (Poisson input). None
         draws one; either way it is in ``ds.attrs["seed"]``.
     dt : float
-        Time step, ms.
+        Time step, ms, 0.001..10.
     method : {"exponential", "rk2"}
-        Membrane integration method (see ``Emulation``).
+        Membrane integration method (see ``Emulation``); ``"rk2"`` needs every
+        ``tau_m`` and ``tau_w`` above ``dt / 2``.
     record_spikes, record_variables, record_cells, record_interval
         What to record (see ``Emulation``); by default the spikes of every neuron
         population.
@@ -66,8 +69,11 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         Spikes, rates, traces and the run facts in ``attrs`` (seed, duration_ms,
         wall_time_s, synaptic_events, ...).
     """
-    as_number("run", "duration", duration, low=0.0, low_inclusive=False)
+    duration = _duration("run", "duration", duration, dt)
     as_number("run", "chunk_ms", chunk_ms, low=0.0, low_inclusive=False)
+    if on_chunk is not None and not callable(on_chunk):
+        raise ParameterTypeError(f"run: on_chunk={on_chunk!r} must be a function "
+                                 "on_chunk(chunk_dataset, fraction_done) or None")
     emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes,
                                  record_variables, record_cells, record_interval, isolate)
     if on_chunk is None:
@@ -111,8 +117,8 @@ def long_time_evolution(network: Network, record: float, evolve: float, *,
         ``attrs``: ``evolved_ms``, ``evolution_wall_time_s`` (the emulator) and
         ``evolution_wafer_time_s`` (the wafer, ``evolve`` / speed-up).
     """
-    as_number("long_time_evolution", "record", record, low=0.0, low_inclusive=False)
-    as_number("long_time_evolution", "evolve", evolve, low=0.0)
+    record = _duration("long_time_evolution", "record", record, dt)
+    as_number("long_time_evolution", "evolve", evolve, low=0.0, high=MAX_TIME_MS)
     emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes, (),
                                  None, None, isolate)
     before = emulation.run(record)
@@ -135,13 +141,26 @@ def long_time_evolution(network: Network, record: float, evolve: float, *,
     return ds
 
 
+def _duration(owner: str, name: str, duration: object, dt: object) -> float:
+    """A run's length (ms): a number of at least one step of ``dt`` (else the run
+    would hold no step and its rates no meaning), at most ``MAX_TIME_MS``."""
+    dt = check_dt(owner, dt)
+    duration = as_number(owner, name, duration, low=0.0, low_inclusive=False,
+                         high=MAX_TIME_MS)
+    if duration < dt * (1.0 - STEP_SLACK):
+        raise ValueError(f"{owner}: {name}={duration!r} ms is shorter than one time step "
+                         f"(dt={dt:g} ms): it must be >= dt, at most {MAX_TIME_MS:g} ms")
+    return duration
+
+
 def _emulation(network, wafer, seed, dt, method, record_spikes, record_variables,
                record_cells, record_interval, isolate) -> tuple[Emulation, int]:
     """Map and set up an emulation the way every experiment does; returns it and the
     seed it used."""
+    as_instance("run", "network", network, Network,
+                "a Network (bss1lab.network.Network(population, ...))")
     wafer = Wafer() if wafer is None else wafer
-    if not isinstance(wafer, Wafer):
-        raise ValueError(f"run: wafer={wafer!r} is not a Wafer; use Wafer() or Wafer.ideal()")
+    as_instance("run", "wafer", wafer, Wafer, "a Wafer; use Wafer() or Wafer.ideal()")
     if seed is None:  # draw one that fits the Dataset's attrs (netCDF: int64)
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     map_seed, run_seed = seed_sequence("run", seed).spawn(2)
@@ -188,6 +207,12 @@ def single_neuron(cell_type: CellType, duration: float, *,
         As :func:`run`, with every state variable of the cell traced; the input
         populations are called ``"excitatory input"`` and ``"inhibitory input"``.
     """
+    as_instance("single_neuron", "cell_type", cell_type, CellType,
+                "a cell type such as EIF_cond_exp_isfa_ista()")
+    if cell_type.is_source:
+        raise ValueError(f"single_neuron: cell_type={cell_type!r} is a spike source; give "
+                         "a neuron model such as IF_cond_exp()")
+    _duration("single_neuron", "duration", duration, dt)
     neuron = Population(1, cell_type, label="neuron")
     items: list = [neuron]
     if current is not None:
@@ -195,8 +220,12 @@ def single_neuron(cell_type: CellType, duration: float, *,
             try:
                 start, stop, amplitude = current
             except (TypeError, ValueError):
-                raise ValueError(f"single_neuron: current={current!r} must be a "
-                                 "StepCurrentSource or (start_ms, stop_ms, amplitude_nA)")
+                raise ParameterTypeError(f"single_neuron: current={current!r} must be a "
+                                         "StepCurrentSource or (start_ms, stop_ms, "
+                                         "amplitude_nA)") from None
+            start, stop, amplitude = (as_number("single_neuron", f"current {what}", value)
+                                      for what, value in (("start", start), ("stop", stop),
+                                                          ("amplitude", amplitude)))
             if not stop > start:
                 raise ValueError(f"single_neuron: current stops at {stop} ms, before it "
                                  f"starts at {start} ms")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bss1lab.errors import DoesNotFitWafer
 from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.runs import run_starts
 from bss1lab.hardware.spec import HICANNS_PER_WAFER, NEURON_CAPACITY
@@ -69,7 +70,7 @@ def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.nd
 
     Raises
     ------
-    ValueError
+    DoesNotFitWafer
         When the neurons do not fit, saying what they need and what the wafer has.
     """
     n = network.n_cells
@@ -89,7 +90,7 @@ def place(network: RealisedNetwork, available: np.ndarray, failed_denmems: np.nd
             if len(slots[candidate]):
                 return candidate
         n_neurons = sum(p.size for p in network.populations if not p.is_source)
-        raise ValueError(
+        raise DoesNotFitWafer(
             f"Wafer.map: the network does not fit: {n_neurons} neurons of "
             f"{neuron_size} denmems ({NEURON_CAPACITY[neuron_size][0]} per HICANN, "
             f"populations kept together, {len(isolated)} isolated) need at least "

@@ -21,8 +21,10 @@ from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
 from bss1lab.hardware.variation import (apply_ranges, apply_variation, chip,
                                        parameter_ranges, share_v_reset)
 from bss1lab.hardware.weights import quantize, weight_levels
+from bss1lab.errors import DoesNotFitWafer
 from bss1lab.network.model import Network
 from bss1lab.network.realise import RealisedNetwork, realise
+from bss1lab.validation import as_flag, as_indices, as_instance, as_number, as_seed
 
 __all__ = ["Wafer", "MappedNetwork", "EFFECTS"]
 
@@ -85,8 +87,7 @@ class MappedNetwork:
         a fresh trial-to-trial deviation (``trial`` seeds it; the first mapping is
         trial 0), the fixed pattern kept.
         """
-        if isinstance(trial, bool) or not isinstance(trial, (int, np.integer)) or trial < 0:
-            raise ValueError(f"MappedNetwork.reprogram: trial={trial!r} must be an int >= 0")
+        trial = as_seed("MappedNetwork.reprogram", "trial", trial)
         if self.requested is None:
             raise ValueError("MappedNetwork.reprogram: an ideal mapping has no floating "
                              "gates to reprogram")
@@ -131,10 +132,7 @@ def _isolated_cells(network: RealisedNetwork, isolate) -> np.ndarray:
         if population.is_source:
             raise ValueError(f"Wafer.map: isolate names {label!r}, a spike source; only "
                              "neurons sit on HICANNs")
-        local = np.asarray(list(indices), dtype=np.int64)
-        if local.size and (local.min() < 0 or local.max() >= population.size):
-            raise ValueError(f"Wafer.map: isolate[{label!r}] must lie in "
-                             f"0..{population.size - 1}, got {local.tolist()[:10]}")
+        local = as_indices("Wafer.map", f"isolate[{label!r}]", indices, population.size)
         if np.unique(local).size != local.size:
             raise ValueError(f"Wafer.map: isolate[{label!r}] repeats neurons")
         cells.append(population.start + local)
@@ -212,43 +210,38 @@ class Wafer:
 
     def __post_init__(self) -> None:
         low, high = SPEEDUP_RANGE
-        if not (isinstance(self.speedup, (int, float)) and low <= self.speedup <= high):
+        speedup = as_number("Wafer", "speedup", self.speedup)
+        if not low <= speedup <= high:
             raise ValueError(f"Wafer: speedup={self.speedup!r} outside the configurable "
                              f"range {low:g}..{high:g}")
-        if self.neuron_size not in NEURON_CAPACITY:
+        object.__setattr__(self, "speedup", speedup)
+        if isinstance(self.neuron_size, (bool, np.bool_)) \
+                or self.neuron_size not in NEURON_CAPACITY:
             raise ValueError(f"Wafer: neuron_size={self.neuron_size!r}; allowed: "
                              f"{sorted(NEURON_CAPACITY)} denmems")
-        if self.capacitor not in CALIBRATED_SPREAD:
+        object.__setattr__(self, "neuron_size", int(self.neuron_size))
+        if not isinstance(self.capacitor, str) or self.capacitor not in CALIBRATED_SPREAD:
             raise ValueError(f"Wafer: capacitor={self.capacitor!r}; allowed: "
                              f"{sorted(CALIBRATED_SPREAD)}")
-        if self.leak_mode not in LEAK_MODES:
+        if not isinstance(self.leak_mode, str) or self.leak_mode not in LEAK_MODES:
             raise ValueError(f"Wafer: leak_mode={self.leak_mode!r}; allowed: "
                              f"{sorted(LEAK_MODES)}")
-        if self.out_of_range not in ("clip", "error"):
+        if not isinstance(self.out_of_range, str) or self.out_of_range not in ("clip", "error"):
             raise ValueError(f"Wafer: out_of_range={self.out_of_range!r}; allowed: "
                              "'clip', 'error'")
-        if (isinstance(self.variation, bool)
-                or not isinstance(self.variation, (int, float))
-                or not 0 <= self.variation <= MAX_VARIATION_SCALE):
-            raise ValueError(f"Wafer: variation={self.variation!r} must be a number in "
-                             f"0..{MAX_VARIATION_SCALE:g} (0: perfect circuits, 1: as "
-                             "measured)")
+        object.__setattr__(self, "variation", as_number(
+            "Wafer", "variation", self.variation, low=0.0, high=MAX_VARIATION_SCALE))
         for name in (*EFFECTS, "calibrated", "emulate_hardware"):
-            if name != "variation" and not isinstance(getattr(self, name), bool):
-                raise ValueError(f"Wafer: {name}={getattr(self, name)!r} must be True or "
-                                 "False")
-        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"Wafer: seed={self.seed!r} must be an int >= 0")
+            if name != "variation":
+                object.__setattr__(self, name, as_flag("Wafer", name, getattr(self, name)))
+        object.__setattr__(self, "seed", as_seed("Wafer", "seed", self.seed))
         for name in ("hicanns", "blacklist"):
             chips = getattr(self, name)
             if chips is None:
                 continue
-            chips = tuple(int(c) for c in chips)
+            chips = tuple(int(c) for c in as_indices("Wafer", name, chips,
+                                                      HICANNS_PER_WAFER))
             object.__setattr__(self, name, chips)
-            bad = [c for c in chips if not 0 <= c < HICANNS_PER_WAFER]
-            if bad:
-                raise ValueError(f"Wafer: {name} has HICANNs {bad[:5]} outside "
-                                 f"0..{HICANNS_PER_WAFER - 1}")
             repeated = sorted({c for c in chips if chips.count(c) > 1})
             if repeated:
                 raise ValueError(f"Wafer: {name} names HICANNs {repeated[:5]} more than "
@@ -310,11 +303,22 @@ class Wafer:
 
         Raises
         ------
+        ParameterTypeError
+            When ``network`` is not a Network.
+        DoesNotFitWafer
+            When the network has more neurons than the HICANNs hold (checked before
+            anything is drawn).
+        NotEnoughMemory
+            When realising it would take more memory than the machine has available.
         ValueError
-            When a population is current-based and the wafer is not ideal, or when the
-            network does not fit.
+            When a population is current-based and the wafer is not ideal.
         """
+        # the emulator's memory model; imported here since the emulator imports this
+        from bss1lab.emulator.memory import check_memory
+
         started = time.perf_counter()
+        as_instance("Wafer.map", "network", network, Network,
+                    "a Network (bss1lab.network.Network(population, ...))")
         if not self.is_ideal:
             for population in network.populations:
                 cell = population.cell_type
@@ -325,12 +329,16 @@ class Wafer:
                         "conductance-based synapses only (IF_cond_exp, "
                         "EIF_cond_exp_isfa_ista). Convert the weights to conductances, or "
                         "run it on Wafer.ideal().")
+            self._check_capacity(network)
         # the ideal reference needs no synapse arrays of its own: a network too large
         # to hold twice is drawn straight into the emulator's (see realise)
-        realised = realise(network, seed, keep_synapses=None if self.is_ideal else True)
+        keep = None if self.is_ideal else True
+        check_memory("Wafer.map", network, keep)
+        realised = realise(network, seed, keep_synapses=keep)
         if self.is_ideal:
             report = {"synapses_requested": realised.n_synapses,
-                      "synapses_realised": realised.n_synapses, "synapses_lost": 0}
+                      "synapses_realised": realised.n_synapses, "synapses_lost": 0,
+                      "mapping_time_s": time.perf_counter() - started}
             return MappedNetwork(realised, self, report=report)
 
         isolated = _isolated_cells(realised, isolate)
@@ -349,6 +357,23 @@ class Wafer:
         routing = route(realised, placement.hicann, placement.first_denmem,
                         self.neuron_size, limit_drivers=self.routing_loss)
         return self._finish(realised, placement, routing, trial=0, started=started)
+
+    def _check_capacity(self, network: Network) -> None:
+        """Refuse, before drawing anything, more neurons than the available HICANNs
+        hold (each population starts on a HICANN of its own; placement checks
+        exactly, around the denmems that failed calibration)."""
+        per_hicann = NEURON_CAPACITY[self.neuron_size][0]
+        available = len(set(self.hicanns if self.hicanns is not None
+                            else range(HICANNS_PER_WAFER)) - set(self.blacklist))
+        neurons = [p.size for p in network.populations if not p.cell_type.is_source]
+        needed = sum(-(-size // per_hicann) for size in neurons)
+        if needed > available:
+            raise DoesNotFitWafer(
+                f"Wafer.map: the network does not fit: {sum(neurons)} neurons of "
+                f"{self.neuron_size} denmems ({per_hicann} per HICANN) need at least "
+                f"{needed:,} HICANNs; the wafer has {available} available, room for "
+                f"{available * per_hicann:,} such neurons. Use smaller neurons, "
+                "downscale the network, or run it on Wafer.ideal().")
 
     def _finish(self, requested: RealisedNetwork, placement: Placement, routing: Routing,
                 trial: int | None, started: float, first_report: dict | None = None

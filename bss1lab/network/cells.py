@@ -17,7 +17,7 @@ from typing import ClassVar, Sequence, Union
 import numpy as np
 
 from bss1lab.network.random import RandomDistribution
-from bss1lab.validation import as_number
+from bss1lab.validation import MAX_TIME_MS, as_number, as_numbers
 
 __all__ = [
     "CellType", "IF_cond_exp", "EIF_cond_exp_isfa_ista", "IF_curr_exp", "IF_curr_delta",
@@ -29,36 +29,47 @@ ParameterValue = Union[float, int, Sequence[float], np.ndarray, RandomDistributi
 
 
 def check_value(owner: str, name: str, value: ParameterValue, *, positive: bool = False,
-                non_negative: bool = False) -> ParameterValue:
+                non_negative: bool = False, allowed: tuple[float, float] | None = None,
+                unit: str = "") -> ParameterValue:
     """Validate one parameter value and return it in canonical form.
 
     Scalars become ``float``, sequences a 1-D float64 array; distributions pass
-    through (their draws are checked when the network is mapped).
+    through when they can produce allowed values (their draws are checked when the
+    network is mapped).
+
+    Parameters
+    ----------
+    owner, name : str
+        Who asks, and the parameter's name, for the messages.
+    value : float, sequence of float, ndarray or RandomDistribution
+    positive, non_negative : bool
+        Whether every value must be > 0, or >= 0.
+    allowed : (low, high), optional
+        The inclusive range every value must lie in, in ``unit``.
 
     Raises
     ------
+    ParameterTypeError
+        When the value is not a number, an array of numbers or a distribution.
     ValueError
-        Naming ``owner`` and ``name`` when the value is not finite, has the wrong sign
-        or the wrong shape.
+        Naming ``owner`` and ``name`` when the value is not finite, has the wrong sign,
+        lies outside ``allowed`` or has the wrong shape.
     """
     if isinstance(value, RandomDistribution):
         low, high = value.bounds()
         if positive and high <= 0 or non_negative and high < 0:
             raise ValueError(f"{owner}: {name}={value!r} can never be "
                              f"{'> 0' if positive else '>= 0'}")
+        if allowed is not None and (high < allowed[0] or low > allowed[1]):
+            raise ValueError(f"{owner}: {name}={value!r} can never lie in the allowed "
+                             f"{allowed[0]:g}..{allowed[1]:g} {unit}")
         return value
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{owner}: {name}={value!r} must be a number, not a boolean")
-    if np.isscalar(value):
+    if np.isscalar(value) or isinstance(value, (bool, np.bool_)):
         number = as_number(owner, name, value)
         values = np.array([number])
         canonical: ParameterValue = number
     else:
-        try:
-            values = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{owner}: {name}={value!r} is not a number or an array of "
-                             "numbers") from None
+        values = np.asarray(as_numbers(owner, name, value)).reshape(np.shape(value))
         if values.ndim != 1:
             raise ValueError(f"{owner}: {name} must be a scalar or a 1-D array with one "
                              f"value per cell, got shape {values.shape}")
@@ -69,7 +80,37 @@ def check_value(owner: str, name: str, value: ParameterValue, *, positive: bool 
         raise ValueError(f"{owner}: {name} must be > 0, got {value!r}")
     if non_negative and np.any(values < 0):
         raise ValueError(f"{owner}: {name} must be >= 0, got {value!r}")
+    if allowed is not None and values.size and (values.min() < allowed[0]
+                                                or values.max() > allowed[1]):
+        outside = values[(values < allowed[0]) | (values > allowed[1])]
+        raise ValueError(f"{owner}: {name}={outside[0]:g} {unit} is outside the allowed "
+                         f"{allowed[0]:g}..{allowed[1]:g} {unit}"
+                         + (f" ({outside.size} values outside)" if outside.size > 1 else ""))
     return canonical
+
+
+#: Membrane, reset, reversal and spike potentials (and initial v), mV: one volt
+#: either way is ten times any biological membrane potential.
+POTENTIAL_RANGE = (-1000.0, 1000.0)
+#: Currents (offsets, the AdEx spike-triggered ``b`` and initial ``w``), nA: 100 nA
+#: is a hundred times the rheobase of the largest cells modelled here.
+CURRENT_RANGE = (-100.0, 100.0)
+#: Time constants (tau_m, tau_syn_E/I, tau_w), ms: from 1 us up.
+TIME_CONSTANT_RANGE = (1e-3, MAX_TIME_MS)
+#: Times (refractory period, a source's start and duration), ms.
+TIME_RANGE = (0.0, MAX_TIME_MS)
+#: Allowed ranges by PyNN name (inclusive), with their units; ``v_thresh`` of the
+#: integrate-and-fire cells has none (a threshold that is never reached is fine).
+PARAMETER_RANGES: dict[str, tuple[tuple[float, float], str]] = {
+    **{name: (POTENTIAL_RANGE, "mV") for name in ("v_rest", "v_reset", "v_spike", "e_rev_E",
+                                                  "e_rev_I", "v")},
+    **{name: (CURRENT_RANGE, "nA") for name in ("i_offset", "b", "w")},
+    **{name: (TIME_CONSTANT_RANGE, "ms") for name in ("tau_m", "tau_syn_E", "tau_syn_I",
+                                                      "tau_w")},
+    **{name: (TIME_RANGE, "ms") for name in ("tau_refrac", "start", "duration")},
+    "a": ((-1000.0, 1000.0), "nS"),  # one uS: 30x the leak of PyNN's default AdEx cell
+    "delta_T": ((0.0, 100.0), "mV"),  # slope factor; 0.5..5 mV in published fits
+}
 
 
 class CellType:
@@ -78,6 +119,16 @@ class CellType:
     Subclasses set ``default_parameters`` and ``units`` (by PyNN name), which
     parameters must be positive or non-negative, what can be recorded and how the
     synapses act (``synapse_model``: ``"cond_exp"``, ``"curr_exp"`` or ``"curr_delta"``).
+
+    Every value must be finite and lie in its allowed range (``PARAMETER_RANGES``):
+    potentials (``v_rest``, ``v_reset``, ``v_spike``, ``e_rev_E``, ``e_rev_I``)
+    -1000..1000 mV; currents (``i_offset``, ``b``) -100..100 nA; time constants
+    (``tau_m``, ``tau_syn_E``, ``tau_syn_I``, ``tau_w``) 0.001..1e12 ms;
+    ``tau_refrac`` 0..1e12 ms; ``cm`` > 0 and at most 100 nF; AdEx ``a``
+    -1000..1000 nS and ``delta_T`` 0..100 mV. ``v_thresh`` of the integrate-and-fire
+    cells may be any number above ``v_reset`` (one never reached makes a cell that
+    never fires); the AdEx ``v_thresh`` is a potential like the others. With
+    ``method="rk2"`` the run also needs ``tau_m`` and ``tau_w`` above ``dt / 2``.
     """
 
     default_parameters: ClassVar[dict[str, float]] = {}
@@ -102,7 +153,8 @@ class CellType:
         for key, default in self.default_parameters.items():
             self.parameters[key] = check_value(
                 name, key, parameters.get(key, default),
-                positive=key in self.positive, non_negative=key in self.non_negative)
+                positive=key in self.positive, non_negative=key in self.non_negative,
+                **self.allowed_range(key))
             value = self.parameters[key]
             if key in _PLAUSIBLE_MAXIMUM and not isinstance(value, RandomDistribution):
                 maximum, unit = _PLAUSIBLE_MAXIMUM[key]
@@ -110,6 +162,16 @@ class CellType:
                     raise ValueError(f"{name}: {key}={np.max(value):g} is implausibly large; "
                                      f"give it in {unit}, at most {maximum:g}")
         self._check_scalar_relations()
+
+    def allowed_range(self, name: str) -> dict:
+        """``{"allowed": (low, high), "unit": ...}`` for parameter ``name`` (the
+        keywords of ``check_value``), or ``{}`` when only its sign is checked."""
+        if name == "v_thresh" and "v_spike" not in self.default_parameters:
+            return {}
+        if name not in PARAMETER_RANGES:
+            return {}
+        allowed, unit = PARAMETER_RANGES[name]
+        return {"allowed": allowed, "unit": unit}
 
     def _check_scalar_relations(self) -> None:
         """Check the ``ordered`` pairs where both are plain numbers; arrays and
@@ -147,6 +209,7 @@ class IF_cond_exp(CellType):
 
     ``C_m dV/dt = (v_rest - V) C_m / tau_m + g_E (e_rev_E - V) + g_I (e_rev_I - V) + I``;
     a spike at ``v_thresh``, then ``V = v_reset`` for ``tau_refrac``. Weights in uS.
+    Allowed values: see :class:`CellType`.
     """
 
     default_parameters = {"v_rest": -65.0, "cm": 1.0, "tau_m": 20.0, "tau_refrac": 0.1,
@@ -168,6 +231,7 @@ class EIF_cond_exp_isfa_ista(CellType):
     + g_E (e_rev_E - V) + g_I (e_rev_I - V) + I`` and
     ``tau_w dw/dt = a (V - v_rest) - w``; a spike when V reaches ``v_spike``, then
     ``V = v_reset`` and ``w += b``. ``a`` in nS, ``b`` and ``w`` in nA, weights in uS.
+    Allowed values: see :class:`CellType` (``v_thresh`` here -1000..1000 mV).
     """
 
     default_parameters = {"cm": 0.281, "tau_refrac": 0.1, "v_spike": -40.0,
@@ -234,7 +298,9 @@ class SpikeSource(CellType):
 class SpikeSourcePoisson(SpikeSource):
     """Independent Poisson spike trains of ``rate`` (Hz) from ``start`` for ``duration`` (ms).
 
-    The spikes are drawn inside the emulator's kernel from the run seed.
+    The spikes are drawn inside the emulator's kernel from the run seed. ``rate`` must
+    be >= 0 (the run refuses more than 500 spikes per time step), ``start`` and
+    ``duration`` 0..1e12 ms.
     """
 
     default_parameters = {"rate": 1.0, "start": 0.0, "duration": 1e10}
@@ -248,7 +314,8 @@ class SpikeSourceArray(SpikeSource):
     Parameters
     ----------
     spike_times : array_like or sequence of array_like
-        One array of times for every cell, or one array per cell. Times must be > 0.
+        One array of times for every cell, or one array per cell. Times must be > 0
+        and at most 1e12 ms.
     """
 
     default_parameters = {"spike_times": ()}  # type: ignore[dict-item]
@@ -260,22 +327,19 @@ class SpikeSourceArray(SpikeSource):
             where = "" if len(trains) == 1 else f"[{i}]"
             if not np.all(np.isfinite(train)):
                 raise ValueError(f"SpikeSourceArray: spike_times{where} must be finite")
-            if np.any(train <= 0):
-                raise ValueError(f"SpikeSourceArray: spike_times{where} must be > 0 ms, got "
-                                 f"{train[train <= 0][:5].tolist()}")
+            wrong = (train <= 0) | (train > MAX_TIME_MS)
+            if np.any(wrong):
+                raise ValueError(f"SpikeSourceArray: spike_times{where} must be > 0 ms and "
+                                 f"at most {MAX_TIME_MS:g} ms, got {train[wrong][:5].tolist()}")
         self.parameters = {"spike_times": trains}
         self.per_cell = not (len(trains) == 1 and not _is_nested(spike_times))
 
     @staticmethod
     def _as_trains(spike_times: object) -> list[np.ndarray]:
-        try:
-            if _is_nested(spike_times):
-                return [np.sort(np.asarray(t, dtype=np.float64).ravel())
-                        for t in spike_times]  # type: ignore[union-attr]
-            return [np.sort(np.asarray(spike_times, dtype=np.float64).ravel())]
-        except (TypeError, ValueError):
-            raise ValueError("SpikeSourceArray: spike_times must be an array of times in ms "
-                             "or a sequence of such arrays, one per cell") from None
+        if _is_nested(spike_times):
+            return [np.sort(as_numbers("SpikeSourceArray", f"spike_times[{i}]", t))
+                    for i, t in enumerate(spike_times)]  # type: ignore[arg-type]
+        return [np.sort(as_numbers("SpikeSourceArray", "spike_times", spike_times))]
 
     def __repr__(self) -> str:
         trains = self.parameters["spike_times"]

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from bss1lab.network.sampling import sample_partners
-from bss1lab.validation import as_count, as_number
+from bss1lab.validation import as_count, as_flag, as_number, as_numbers
 
 __all__ = [
     "Connector", "AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
@@ -30,7 +30,8 @@ class Connector:
     """
 
     def __init__(self, allow_self_connections: bool = True) -> None:
-        self.allow_self_connections = bool(allow_self_connections)
+        self.allow_self_connections = as_flag(type(self).__name__, "allow_self_connections",
+                                              allow_self_connections)
 
     def connect(self, n_pre: int, n_post: int, same_population: bool,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +150,8 @@ class FixedNumberPreConnector(Connector):
                  with_replacement: bool = False) -> None:
         super().__init__(allow_self_connections)
         self.n = as_count("FixedNumberPreConnector", "n", n)
-        self.with_replacement = bool(with_replacement)
+        self.with_replacement = as_flag(type(self).__name__, "with_replacement",
+                                        with_replacement)
 
     def connect(self, n_pre, n_post, same_population, rng):
         excluded = self._excluded(n_post, same_population)
@@ -183,7 +185,8 @@ class FixedTotalNumberConnector(Connector):
                  with_replacement: bool = True) -> None:
         super().__init__(allow_self_connections)
         self.n = as_count("FixedTotalNumberConnector", "n", n)
-        self.with_replacement = bool(with_replacement)
+        self.with_replacement = as_flag(type(self).__name__, "with_replacement",
+                                        with_replacement)
 
     def connect(self, n_pre, n_post, same_population, rng):
         no_autapses = self._no_autapses(same_population)
@@ -224,7 +227,8 @@ class FromListConnector(Connector):
 
     def __init__(self, conn_list: Sequence[Sequence[float]] | np.ndarray) -> None:
         super().__init__(allow_self_connections=True)
-        array = np.asarray(conn_list, dtype=np.float64)
+        array = np.asarray(as_numbers("FromListConnector", "conn_list", conn_list)
+                           ).reshape(np.shape(conn_list))
         if array.size == 0:
             array = array.reshape(0, 2)
         if array.ndim != 2 or array.shape[1] not in (2, 3, 4):

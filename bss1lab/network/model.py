@@ -6,10 +6,11 @@ from typing import Sequence, Union
 
 import numpy as np
 
-from bss1lab.network.cells import CellType, ParameterValue, check_value
+from bss1lab.network.cells import CURRENT_RANGE, CellType, ParameterValue, check_value
 from bss1lab.network.connectors import Connector
 from bss1lab.network.random import RandomDistribution
-from bss1lab.validation import as_count, as_number
+from bss1lab.errors import ParameterTypeError
+from bss1lab.validation import MAX_TIME_MS, as_count, as_instance, as_number, as_numbers
 
 __all__ = ["Population", "Projection", "StaticSynapse", "TsodyksMarkramSynapse",
            "StepCurrentSource", "Network", "RECEPTOR_TYPES"]
@@ -24,22 +25,26 @@ class StepCurrentSource:
     Parameters
     ----------
     times : array_like
-        Times in ms (>= 0, strictly increasing) at which the amplitude changes.
+        Times in ms (0..1e12, strictly increasing) at which the amplitude changes.
     amplitudes : array_like
-        Current in nA from each time on; before the first time the current is 0.
+        Current in nA (-100..100, see ``cells.CURRENT_RANGE``) from each time on;
+        before the first time the current is 0.
     """
 
     def __init__(self, times: Sequence[float], amplitudes: Sequence[float]) -> None:
-        times_array = np.asarray(times, dtype=np.float64).ravel()
-        amplitudes_array = np.asarray(amplitudes, dtype=np.float64).ravel()
+        times_array = as_numbers("StepCurrentSource", "times", times)
+        amplitudes_array = as_numbers("StepCurrentSource", "amplitudes", amplitudes)
         if times_array.shape != amplitudes_array.shape:
             raise ValueError(f"StepCurrentSource: times has {times_array.size} entries but "
                              f"amplitudes has {amplitudes_array.size}; they must match")
-        if not (np.all(np.isfinite(times_array)) and np.all(np.isfinite(amplitudes_array))):
-            raise ValueError("StepCurrentSource: times and amplitudes must be finite")
-        if np.any(times_array < 0) or np.any(np.diff(times_array) <= 0):
-            raise ValueError(f"StepCurrentSource: times must be >= 0 ms and strictly "
-                             f"increasing, got {times_array.tolist()}")
+        if np.any(times_array < 0) or np.any(times_array > MAX_TIME_MS) \
+                or np.any(np.diff(times_array) <= 0):
+            raise ValueError(f"StepCurrentSource: times must be 0..{MAX_TIME_MS:g} ms and "
+                             f"strictly increasing, got {times_array.tolist()[:10]}")
+        low, high = CURRENT_RANGE
+        if np.any(np.abs(amplitudes_array) > high) or np.any(amplitudes_array < low):
+            raise ValueError(f"StepCurrentSource: amplitudes must lie in {low:g}..{high:g} "
+                             f"nA, got {amplitudes_array.tolist()[:10]}")
         self.times = times_array
         self.amplitudes = amplitudes_array
 
@@ -70,9 +75,10 @@ class Population:
         size = as_count(owner, "size", size, low=1)
         if isinstance(cell_type, type) and issubclass(cell_type, CellType):
             cell_type = cell_type()
-        if not isinstance(cell_type, CellType):
-            raise ValueError(f"Population {label or ''}: cell_type={cell_type!r} is not a "
-                             "cell type such as IF_cond_exp()")
+        as_instance(owner, "cell_type", cell_type, CellType,
+                    "a cell type such as IF_cond_exp()")
+        if label is not None and not isinstance(label, str):
+            raise ParameterTypeError(f"Population: label={label!r} must be a string")
         Population._count += 1
         self.size = int(size)
         self.cell_type = cell_type
@@ -106,7 +112,8 @@ class Population:
             if name not in allowed:
                 raise ValueError(f"Population {self.label!r}: cannot initialize {name!r}; "
                                  f"allowed: {sorted(allowed)}")
-            value = check_value(f"Population {self.label!r}", name, value)
+            value = check_value(f"Population {self.label!r}", f"initial {name}", value,
+                                **self.cell_type.allowed_range(name))
             if isinstance(value, np.ndarray) and value.size != self.size:
                 raise ValueError(f"Population {self.label!r}: initial {name} has "
                                  f"{value.size} values for {self.size} cells")
@@ -116,9 +123,8 @@ class Population:
         """Inject ``source`` into every cell of the population (PyNN's ``inject``)."""
         if self.cell_type.is_source:
             raise ValueError(f"Population {self.label!r}: spike sources take no current")
-        if not isinstance(source, StepCurrentSource):
-            raise ValueError(f"Population {self.label!r}: can inject a StepCurrentSource, "
-                             f"got {source!r}")
+        as_instance(f"Population {self.label!r}.inject", "source", source,
+                    StepCurrentSource, "a StepCurrentSource")
         self.current_sources.append(source)
 
     def __len__(self) -> int:
@@ -129,6 +135,8 @@ class Population:
 
 
 WeightValue = Union[float, RandomDistribution, np.ndarray]
+#: Largest weight magnitude, in the post cell type's weight units (uS, nA or mV).
+MAX_WEIGHT = 1000.0
 
 
 class StaticSynapse:
@@ -139,16 +147,22 @@ class StaticSynapse:
     weight : float, RandomDistribution or array of shape (n_pre, n_post)
         uS onto conductance-based cells, nA onto ``IF_curr_exp``, mV onto
         ``IF_curr_delta`` (negative for inhibitory current-based synapses).
+        At most 1000 in these units (1 mS, 1 uA, 1 V: far beyond any synapse).
     delay : float, RandomDistribution or array of shape (n_pre, n_post)
-        ms, > 0; rounded to the simulation grid, at least one time step.
+        ms, > 0; rounded to the simulation grid, at least one time step (a delay
+        shorter than ``dt`` takes one step and is counted in the result's
+        ``delays_raised_to_dt``). A distribution must be able to draw delays > 0
+        (e.g. lognormal); every drawn delay must be > 0.
     """
 
     def __init__(self, weight: WeightValue = 0.0, delay: WeightValue = 1.0) -> None:
         self.weight = _check_synapse_value("weight", weight)
         self.delay = _check_synapse_value("delay", delay)
         low, high = _value_bounds(self.delay)
-        if low <= 0:
-            raise ValueError(f"StaticSynapse: delay={delay!r} must be > 0 ms")
+        if (high if isinstance(self.delay, RandomDistribution) else low) <= 0:
+            raise ValueError(f"StaticSynapse: delay={delay!r} must be > 0 ms"
+                             + (" (this distribution can draw no such delay)"
+                                if isinstance(self.delay, RandomDistribution) else ""))
 
     def __repr__(self) -> str:
         return f"StaticSynapse(weight={self.weight!r}, delay={self.delay!r})"
@@ -194,9 +208,9 @@ class TsodyksMarkramSynapse(StaticSynapse):
 def _check_synapse_value(name: str, value: WeightValue) -> WeightValue:
     if isinstance(value, RandomDistribution):
         return value
-    if np.isscalar(value) and not isinstance(value, (bool, np.bool_)):
+    if np.isscalar(value) or isinstance(value, (bool, np.bool_)):
         return check_value("StaticSynapse", name, value)  # type: ignore[return-value]
-    array = np.asarray(value, dtype=np.float64)
+    array = as_numbers("StaticSynapse", name, value).reshape(np.shape(value))
     if array.ndim != 2:
         raise ValueError(f"StaticSynapse: {name} must be a number, a RandomDistribution or an "
                          f"array of shape (n_pre, n_post); got shape {array.shape}")
@@ -237,20 +251,17 @@ class Projection:
         name = label or f"{getattr(pre, 'label', '?')}->{getattr(post, 'label', '?')}"
         for role, population in (("presynaptic_population", pre),
                                  ("postsynaptic_population", post)):
-            if not isinstance(population, Population):
-                raise ValueError(f"Projection {name!r}: {role}={population!r} is not a "
-                                 "Population")
+            as_instance(f"Projection {name!r}", role, population, Population,
+                        "a Population")
         if post.cell_type.is_source:
             raise ValueError(f"Projection {name!r}: the postsynaptic population "
                              f"{post.label!r} is a spike source and cannot receive synapses")
-        if not isinstance(connector, Connector):
-            raise ValueError(f"Projection {name!r}: connector={connector!r} is not a "
-                             "Connector such as FixedProbabilityConnector(0.1)")
+        as_instance(f"Projection {name!r}", "connector", connector, Connector,
+                    "a Connector such as FixedProbabilityConnector(0.1)")
         synapse_type = synapse_type if synapse_type is not None else StaticSynapse()
-        if not isinstance(synapse_type, StaticSynapse):
-            raise ValueError(f"Projection {name!r}: synapse_type={synapse_type!r} is not a "
-                             "StaticSynapse")
-        if receptor_type not in RECEPTOR_TYPES:
+        as_instance(f"Projection {name!r}", "synapse_type", synapse_type, StaticSynapse,
+                    "a StaticSynapse or TsodyksMarkramSynapse")
+        if not isinstance(receptor_type, str) or receptor_type not in RECEPTOR_TYPES:
             raise ValueError(f"Projection {name!r}: receptor_type={receptor_type!r}; allowed: "
                              f"{RECEPTOR_TYPES}")
         for what in ("weight", "delay"):
@@ -275,10 +286,18 @@ def check_weight_sign(projection: Projection, low: float, high: float) -> None:
     """Raise when weights in ``[low, high]`` have a sign the post cell type forbids.
 
     Conductances are never negative; current-based inhibitory weights are <= 0 and
-    excitatory ones >= 0 (PyNN's convention).
+    excitatory ones >= 0 (PyNN's convention). No weight exceeds ``MAX_WEIGHT`` in
+    magnitude.
     """
     cell = projection.post.cell_type
     inhibitory = projection.receptor_type == "inhibitory"
+    # a distribution's bound may be infinite: its draws are checked when drawn
+    largest = max((x for x in (low, high) if np.isfinite(x)), key=abs, default=0.0)
+    if abs(largest) > MAX_WEIGHT:
+        raise ValueError(f"Projection {projection.label!r}: weight="
+                         f"{largest:g} {cell.weight_units} "
+                         f"is outside the allowed -{MAX_WEIGHT:g}..{MAX_WEIGHT:g} "
+                         f"{cell.weight_units}")
     if cell.conductance_based or not inhibitory:
         if low < 0:
             raise ValueError(f"Projection {projection.label!r}: weights onto "
@@ -310,6 +329,8 @@ class Network:
     """
 
     def __init__(self, *items: Population | Projection, label: str = "network") -> None:
+        if not isinstance(label, str):
+            raise ParameterTypeError(f"Network: label={label!r} must be a string")
         self.label = label
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
@@ -321,7 +342,8 @@ class Network:
             elif isinstance(item, Projection):
                 self.projections.append(item)
             else:
-                raise ValueError(f"Network: {item!r} is neither a Population nor a Projection")
+                raise ParameterTypeError(f"Network: item {item!r:.80} is neither a Population "
+                                         f"nor a Projection (got {type(item).__name__})")
         labels = [p.label for p in self.populations]
         duplicates = sorted({lab for lab in labels if labels.count(lab) > 1})
         if duplicates:

@@ -62,7 +62,7 @@ class RandomDistribution:
     """
 
     def __init__(self, name: str, *args: float, **kwargs: float) -> None:
-        if name not in _DISTRIBUTIONS:
+        if not isinstance(name, str) or name not in _DISTRIBUTIONS:
             raise ValueError(f"RandomDistribution: unknown distribution {name!r}; "
                              f"allowed: {sorted(_DISTRIBUTIONS)}")
         names, _ = _DISTRIBUTIONS[name]

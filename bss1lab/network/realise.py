@@ -194,12 +194,12 @@ class RealisedNetwork:
 
 
 def _draw(owner: str, name: str, value: object, size: int, rng: np.random.Generator,
-          positive: bool = False, non_negative: bool = False) -> np.ndarray:
-    """One float64 value per cell from a scalar, an array or a distribution."""
+          **checks) -> np.ndarray:
+    """One float64 value per cell from a scalar, an array or a distribution; draws
+    are checked with ``check_value(..., **checks)`` (sign, allowed range)."""
     if isinstance(value, RandomDistribution):
         values = value.draw(rng, size)
-        check_value(owner, f"{name} (drawn from {value!r})", values, positive=positive,
-                    non_negative=non_negative)
+        check_value(owner, f"{name} (drawn from {value!r})", values, **checks)
         return values
     return np.broadcast_to(np.asarray(value, dtype=np.float64), (size,)).copy()
 
@@ -285,8 +285,10 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
                 parameters[name] = list(trains)
             else:
                 parameters[name] = _draw(f"Population {population.label!r}", name, value,
-                                         population.size, rng, name in cell.positive,
-                                         name in cell.non_negative)
+                                         population.size, rng,
+                                         positive=name in cell.positive,
+                                         non_negative=name in cell.non_negative,
+                                         **cell.allowed_range(name))
         for low, high in getattr(cell, "ordered", ()):
             if low in parameters and high in parameters:
                 wrong = parameters[low] >= parameters[high]
@@ -296,7 +298,7 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
                         f"is not in {int(wrong.sum())} of {population.size} cells (first: "
                         f"cell {int(np.argmax(wrong))})")
         initial = {name: _draw(f"Population {population.label!r}", f"initial {name}", value,
-                               population.size, rng)
+                               population.size, rng, **cell.allowed_range(name))
                    for name, value in population.initial_values.items()}
         populations.append(PopulationSlice(population.label, cell, start, population.size,
                                            parameters, tuple(population.current_sources),
