@@ -147,8 +147,8 @@ def as_numbers(owner: str, name: str, values: object) -> np.ndarray:
     try:
         array = np.asarray(values)
     except ValueError:  # ragged
-        raise ParameterTypeError(f"{owner}: {name} must be a flat sequence of numbers, got "
-                                 f"{values!r:.80}") from None
+        raise ParameterTypeError(f"{owner}: {name} must be numbers in a regular array "
+                                 f"(rows of equal length), got {values!r:.80}") from None
     if array.dtype.kind not in "iuf":
         raise ParameterTypeError(f"{owner}: {name}={values!r:.80} must be numbers, got "
                                  f"{'booleans' if array.dtype.kind == 'b' else array.dtype}")

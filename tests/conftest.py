@@ -1,6 +1,15 @@
 """Shared helpers for the tests."""
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# property tests run the same examples on every machine (CI is reproducible); set
+# HYPOTHESIS_PROFILE=explore to draw new ones
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from bss1lab.network.brunel import (HARDWARE_CELL_PARAMETERS,
                                    HARDWARE_EXCITATORY_WEIGHT_US)

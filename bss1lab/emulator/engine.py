@@ -372,6 +372,7 @@ class Emulation:
             spike_counts.append(self._out[2][:used].copy())
             out_used[0] = 0
             self.step += done
+        self._check_finite()
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         cells = np.concatenate(spike_cells) if spike_cells else np.empty(0, np.int32)
@@ -396,6 +397,20 @@ class Emulation:
             synaptic_events=self.synaptic_events - events_before,
             wall_time_s=wall, input_dropped=self.state.input_dropped - dropped_before,
             cpu_time_s=cpu)
+
+    def _check_finite(self) -> None:
+        """Raise when a neuron's state has become inf or NaN: an explicit method
+        (rk2) whose step is too coarse for a membrane that inputs made fast
+        (cm / (g_L + g_syn) below dt / 2), which no parameter check can foresee."""
+        bad = ~(np.isfinite(self.state.v) & np.isfinite(self.state.w))
+        if bad.any():
+            raise ValueError(
+                f"Emulation.run: the state of {int(bad.sum())} neurons (first: cell "
+                f"{int(np.argmax(bad))}) became non-finite with method={self.method!r} "
+                f"at dt={self.dt:g} ms: the step is too coarse for their effective "
+                "membrane time constant cm / (g_L + synaptic conductance). Use "
+                + ("method='exponential' or " if self.method != "exponential" else "")
+                + "a smaller dt, or smaller weights.")
 
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -215,7 +216,8 @@ class Wafer:
             raise ValueError(f"Wafer: speedup={self.speedup!r} outside the configurable "
                              f"range {low:g}..{high:g}")
         object.__setattr__(self, "speedup", speedup)
-        if isinstance(self.neuron_size, (bool, np.bool_)) \
+        if not isinstance(self.neuron_size, numbers.Integral) \
+                or isinstance(self.neuron_size, (bool, np.bool_)) \
                 or self.neuron_size not in NEURON_CAPACITY:
             raise ValueError(f"Wafer: neuron_size={self.neuron_size!r}; allowed: "
                              f"{sorted(NEURON_CAPACITY)} denmems")

@@ -108,6 +108,8 @@ PARAMETER_RANGES: dict[str, tuple[tuple[float, float], str]] = {
     **{name: (TIME_CONSTANT_RANGE, "ms") for name in ("tau_m", "tau_syn_E", "tau_syn_I",
                                                       "tau_w")},
     **{name: (TIME_RANGE, "ms") for name in ("tau_refrac", "start", "duration")},
+    # 1 pF, below any neuron's membrane; the upper end is _PLAUSIBLE_MAXIMUM's
+    "cm": ((1e-3, np.inf), "nF"),
     "a": ((-1000.0, 1000.0), "nS"),  # one uS: 30x the leak of PyNN's default AdEx cell
     "delta_T": ((0.0, 100.0), "mV"),  # slope factor; 0.5..5 mV in published fits
 }
@@ -124,7 +126,7 @@ class CellType:
     potentials (``v_rest``, ``v_reset``, ``v_spike``, ``e_rev_E``, ``e_rev_I``)
     -1000..1000 mV; currents (``i_offset``, ``b``) -100..100 nA; time constants
     (``tau_m``, ``tau_syn_E``, ``tau_syn_I``, ``tau_w``) 0.001..1e12 ms;
-    ``tau_refrac`` 0..1e12 ms; ``cm`` > 0 and at most 100 nF; AdEx ``a``
+    ``tau_refrac`` 0..1e12 ms; ``cm`` 0.001..100 nF; AdEx ``a``
     -1000..1000 nS and ``delta_T`` 0..100 mV. ``v_thresh`` of the integrate-and-fire
     cells may be any number above ``v_reset`` (one never reached makes a cell that
     never fires); the AdEx ``v_thresh`` is a potential like the others. With
