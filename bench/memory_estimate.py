@@ -35,7 +35,7 @@ wafer = Wafer.ideal() if sys.argv[1] == "ideal" else Wafer()
 run(Network(Population(1, IF_cond_exp())), 1.0, wafer=wafer)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
 exec(sys.argv[2])
-estimate = estimate_bytes(network, None if wafer.is_ideal else True)
+estimate = estimate_bytes(network, on_wafer=not wafer.is_ideal)
 ds = run(network, 10.0, wafer=wafer)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
 print(json.dumps({"cells": network.size, "synapses": ds.attrs["synapses_requested"],

@@ -19,7 +19,7 @@ from bss1lab.network.model import Network
 from bss1lab.network.realise import KEEP_SYNAPSES_UP_TO
 
 __all__ = ["BYTES_PER_CELL", "BYTES_PER_SYNAPSE", "BYTES_PER_KEPT_SYNAPSE",
-           "BYTES_PER_DRAWN_SYNAPSE", "estimate_bytes", "available_bytes", "check_memory"]
+           "BYTES_PER_DRAWN_SYNAPSE", "BYTES_PER_MAPPED_SYNAPSE", "estimate_bytes", "available_bytes", "check_memory"]
 
 _F8, _I8, _F4, _I4, _I2, _U1 = (np.dtype(t).itemsize for t in
                                  ("f8", "i8", "f4", "i4", "i2", "u1"))
@@ -47,6 +47,10 @@ BYTES_PER_KEPT_SYNAPSE = 2 * _I4 + 2 * _F4
 #: Per synapse of the projection being drawn: the connector's int64 pairs and the
 #: drawn float64 weights and delays, briefly.
 BYTES_PER_DRAWN_SYNAPSE = 2 * _I8 + 2 * _F8
+#: Per requested synapse, what mapping onto the wafer holds at once: its projection
+#: (int64), the weight in float64 before, during and after quantization, the
+#: weight's fixed deviation, the routed delay and its float64 copy, the kept flag.
+BYTES_PER_MAPPED_SYNAPSE = _I8 + 3 * _F8 + _F8 + 2 * _F8 + _U1
 
 
 def _expected_counts(network: Network) -> list[float]:
@@ -55,29 +59,30 @@ def _expected_counts(network: Network) -> list[float]:
             for p in network.projections]
 
 
-def estimate_bytes(network: Network, keep_synapses: bool | None = None) -> float:
-    """The memory (bytes) realising, laying out and running ``network`` takes.
+def estimate_bytes(network: Network, on_wafer: bool = False) -> float:
+    """The memory (bytes) realising, mapping, laying out and running ``network`` takes.
 
     Parameters
     ----------
     network : Network
-    keep_synapses : bool or None
-        As for ``realise``: whether the realised network keeps its synapses (the
-        wafer path: True); None decides as ``realise`` does.
+    on_wafer : bool
+        Mapped onto the emulated wafer (which keeps the realised synapses and works
+        on every requested one) rather than the ideal reference (which keeps them
+        up to ``KEEP_SYNAPSES_UP_TO``, as ``realise`` decides).
 
     Returns
     -------
     float
         ``cells x BYTES_PER_CELL + synapses x (BYTES_PER_SYNAPSE [+
-        BYTES_PER_KEPT_SYNAPSE]) + largest projection x BYTES_PER_DRAWN_SYNAPSE``,
-        with the synapses the connectors expect; a connector that cannot tell
-        counts as none.
+        BYTES_PER_KEPT_SYNAPSE] [+ BYTES_PER_MAPPED_SYNAPSE]) + largest projection x
+        BYTES_PER_DRAWN_SYNAPSE``, with the synapses the connectors expect; a
+        connector that cannot tell counts as none.
     """
     counts = _expected_counts(network)
     synapses = float(sum(counts))
-    if keep_synapses is None:
-        keep_synapses = synapses <= KEEP_SYNAPSES_UP_TO
-    per_synapse = BYTES_PER_SYNAPSE + (BYTES_PER_KEPT_SYNAPSE if keep_synapses else 0)
+    kept = on_wafer or synapses <= KEEP_SYNAPSES_UP_TO
+    per_synapse = (BYTES_PER_SYNAPSE + (BYTES_PER_KEPT_SYNAPSE if kept else 0)
+                   + (BYTES_PER_MAPPED_SYNAPSE if on_wafer else 0))
     return (float(network.size) * BYTES_PER_CELL + synapses * per_synapse
             + max(counts, default=0.0) * BYTES_PER_DRAWN_SYNAPSE)
 
@@ -99,7 +104,7 @@ def available_bytes() -> float:
         return float("inf")
 
 
-def check_memory(owner: str, network: Network, keep_synapses: bool | None = None) -> None:
+def check_memory(owner: str, network: Network, on_wafer: bool = False) -> None:
     """Refuse ``network`` when :func:`estimate_bytes` exceeds :func:`available_bytes`.
 
     Raises
@@ -107,7 +112,7 @@ def check_memory(owner: str, network: Network, keep_synapses: bool | None = None
     NotEnoughMemory
         Naming the network's size, the estimate and what is available.
     """
-    needed = estimate_bytes(network, keep_synapses)
+    needed = estimate_bytes(network, on_wafer)
     available = available_bytes()
     if needed > available:
         raise NotEnoughMemory(

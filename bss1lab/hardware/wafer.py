@@ -334,9 +334,8 @@ class Wafer:
             self._check_capacity(network)
         # the ideal reference needs no synapse arrays of its own: a network too large
         # to hold twice is drawn straight into the emulator's (see realise)
-        keep = None if self.is_ideal else True
-        check_memory("Wafer.map", network, keep)
-        realised = realise(network, seed, keep_synapses=keep)
+        check_memory("Wafer.map", network, on_wafer=not self.is_ideal)
+        realised = realise(network, seed, keep_synapses=None if self.is_ideal else True)
         if self.is_ideal:
             report = {"synapses_requested": realised.n_synapses,
                       "synapses_realised": realised.n_synapses, "synapses_lost": 0,
