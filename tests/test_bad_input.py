@@ -32,6 +32,9 @@ from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
 from bss1lab.network.brunel import HARDWARE_CELL_PARAMETERS
 
 IDEAL = Wafer.ideal()
+# the wafer clips parameters outside its circuits' ranges with a warning (and counts
+# them): expected for the cells drawn here
+pytestmark = pytest.mark.filterwarnings("ignore:Wafer.map. parameters outside:UserWarning")
 #: Examples per property: enough to meet every kind of bad value the strategies
 #: hold a few times, few enough that the file runs in about a minute on 2 cores.
 EXAMPLES = int(os.environ.get("BSS1LAB_EXAMPLES", 40))

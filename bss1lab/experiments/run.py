@@ -16,7 +16,7 @@ from bss1lab.network.cells import CellType, SpikeSourceArray
 from bss1lab.network.connectors import AllToAllConnector
 from bss1lab.network.model import (Network, Population, Projection, StaticSynapse,
                                    StepCurrentSource)
-from bss1lab.validation import MAX_TIME_MS, as_instance, as_number
+from bss1lab.validation import MAX_TIME_MS, as_instance, as_number, as_numbers
 
 __all__ = ["run", "single_neuron", "long_time_evolution"]
 
@@ -235,6 +235,7 @@ def single_neuron(cell_type: CellType, duration: float, *,
                                     ("inhibitory", inhibitory_spikes, inhibitory_weight)):
         if times is None:
             continue
+        times = as_numbers("single_neuron", f"{receptor}_spikes", times)
         source = Population(1, SpikeSourceArray(times), label=f"{receptor} input")
         items += [source, Projection(source, neuron, AllToAllConnector(),
                                      StaticSynapse(weight=weight, delay=delay),

@@ -18,6 +18,7 @@ from bss1lab.network.connectors import FromListConnector
 from bss1lab.network.model import (RECEPTOR_TYPES, Network, Projection, StepCurrentSource,
                                    check_weight_sign)
 from bss1lab.network.random import RandomDistribution
+from bss1lab.validation import as_instance, as_seed
 
 __all__ = ["PopulationSlice", "RealisedNetwork", "Redraw", "realise",
            "expected_synapses", "KEEP_SYNAPSES_UP_TO"]
@@ -270,7 +271,9 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
     -------
     RealisedNetwork
     """
-    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    as_instance("realise", "network", network, Network, "a Network")
+    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(
+        None if seed is None else as_seed("realise", "seed", seed))
     n_items = len(network.populations) + len(network.projections)
     children = sequence.spawn(n_items)
     populations = []
