@@ -157,6 +157,45 @@ def test_spike_source_arrays_take_positive_numbers_only(times):
         assert_names(error, "spike_times")
 
 
+@bounded
+@given(st.fixed_dictionaries({}, optional={
+    "rate": st.one_of(st.floats(0.0, 1e7), anything),
+    "start": st.one_of(st.floats(0.0, 20.0), anything),
+    "duration": st.one_of(st.floats(0.0, 1e13), anything)}))
+def test_poisson_sources_run_or_name_what_is_wrong(parameters):
+    try:
+        source = Population(4, SpikeSourcePoisson(**parameters), label="s")
+        ds = run(Network(source), 10.0, wafer=IDEAL, record_spikes="all")
+    except Exception as error:  # noqa: BLE001
+        assert_names(error, *parameters)
+        return
+    no_nan(ds)
+    assert (ds.rate.values >= 0).all()
+
+
+@bounded
+@given(st.sampled_from(["v_rest", "tau_m", "cm", "i_offset", "tau_refrac"]),
+       st.sampled_from(["uniform", "normal", "lognormal", "exponential", "gamma",
+                        "normal_clipped"]),
+       st.lists(st.one_of(st.floats(-100.0, 100.0), anything), min_size=4, max_size=4))
+def test_distributions_of_parameters_draw_allowed_values_or_name_the_parameter(
+        name, distribution, values):
+    try:
+        parameters = RandomDistribution(distribution, *values[:{
+            "uniform": 2, "normal": 2, "lognormal": 2, "exponential": 1, "gamma": 2,
+            "normal_clipped": 4}[distribution]])
+    except Exception as error:  # noqa: BLE001
+        assert_names(error, "RandomDistribution")
+        return
+    try:
+        cells = Population(20, IF_cond_exp(**{name: parameters}), label="c")
+        ds = run(Network(cells), 5.0, wafer=IDEAL, record_variables=["v"])
+    except Exception as error:  # noqa: BLE001
+        assert_names(error, name)
+        return
+    no_nan(ds)
+
+
 # --- populations, connectors, synapses --------------------------------------------------
 
 @bounded

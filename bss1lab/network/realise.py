@@ -194,12 +194,22 @@ class RealisedNetwork:
                        f"{[p.label for p in self.populations]}")
 
 
+def _drawn(owner: str, name: str, distribution: RandomDistribution,
+           rng: np.random.Generator, size: int) -> np.ndarray:
+    """``distribution.draw(rng, size)``; a distribution that cannot be drawn from
+    raises naming ``owner`` and ``name``."""
+    try:
+        return distribution.draw(rng, size)
+    except ValueError as error:
+        raise ValueError(f"{owner}: {name}: {error}") from error
+
+
 def _draw(owner: str, name: str, value: object, size: int, rng: np.random.Generator,
           **checks) -> np.ndarray:
     """One float64 value per cell from a scalar, an array or a distribution; draws
     are checked with ``check_value(..., **checks)`` (sign, allowed range)."""
     if isinstance(value, RandomDistribution):
-        values = value.draw(rng, size)
+        values = _drawn(owner, name, value, rng, size)
         check_value(owner, f"{name} (drawn from {value!r})", values, **checks)
         return values
     return np.broadcast_to(np.asarray(value, dtype=np.float64), (size,)).copy()
@@ -229,7 +239,7 @@ def _realise_projection(projection: Projection, rng: np.random.Generator,
         if from_list is not None:
             array = from_list
         elif isinstance(given, RandomDistribution):
-            array = given.draw(rng, pre.size)
+            array = _drawn(f"Projection {projection.label!r}", what, given, rng, pre.size)
         elif isinstance(given, np.ndarray):
             array = given[pre, post]
         else:
