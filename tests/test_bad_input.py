@@ -363,13 +363,19 @@ def test_the_memory_estimate_counts_cells_and_expected_synapses():
 @given(duration=st.one_of(st.sampled_from([1e-9, 0.04, 0.1, 5.0, 1e13]), anything),
        dt=st.one_of(st.sampled_from([0.1, 0.05, 1e-300, 1e-3, 20.0]), anything),
        seed=st.one_of(st.integers(0, 2**64), st.none(), anything),
-       method=st.one_of(st.sampled_from(["exponential", "rk2", "euler"]), anything))
-def test_run_arguments_give_finite_rates_or_name_the_argument(duration, dt, seed, method):
+       method=st.one_of(st.sampled_from(["exponential", "rk2", "euler"]), anything),
+       chunk_ms=st.one_of(st.none(), st.sampled_from([0.01, 0.1, 1.0, 3.3]), anything))
+def test_run_arguments_give_finite_rates_or_name_the_argument(duration, dt, seed, method,
+                                                             chunk_ms):
+    """Including runs in chunks: every chunk shown on the way is free of NaN too."""
     cells = Population(5, IF_cond_exp(i_offset=1.0), label="c")
+    chunked = {} if chunk_ms is None else {"chunk_ms": chunk_ms,
+                                           "on_chunk": lambda chunk, done: no_nan(chunk)}
     try:
-        ds = run(Network(cells), duration, wafer=IDEAL, dt=dt, seed=seed, method=method)
+        ds = run(Network(cells), duration, wafer=IDEAL, dt=dt, seed=seed, method=method,
+                 **chunked)
     except Exception as error:  # noqa: BLE001
-        assert_names(error, "duration", "dt", "seed", "method")
+        assert_names(error, "duration", "dt", "seed", "method", "chunk_ms")
         return
     assert ds.attrs["duration_ms"] >= ds.attrs["dt_ms"]  # at least one step ran
     no_nan(ds)

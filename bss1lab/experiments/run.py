@@ -61,7 +61,7 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         there (the result then says ``stopped_early``). Chunking does not change the
         results.
     chunk_ms : float
-        Length of a chunk, ms.
+        Length of a chunk, ms, at least one time step.
 
     Returns
     -------
@@ -70,7 +70,7 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         wall_time_s, synaptic_events, ...).
     """
     duration = _duration("run", "duration", duration, dt)
-    as_number("run", "chunk_ms", chunk_ms, low=0.0, low_inclusive=False)
+    _duration("run", "chunk_ms", chunk_ms, dt)
     if on_chunk is not None and not callable(on_chunk):
         raise ParameterTypeError(f"run: on_chunk={on_chunk!r} must be a function "
                                  "on_chunk(chunk_dataset, fraction_done) or None")
