@@ -114,11 +114,13 @@ class Emulation:
     seed : int or numpy.random.SeedSequence, optional
         Run seed: fixes the Poisson sources' spikes. None draws one.
     dt : float
-        Time step in ms (biological), default 0.1. Delays, refractory periods, spike
-        times and current steps are rounded to this grid.
+        Time step in ms (biological), 0.001..10, default 0.1. Delays, refractory
+        periods, spike times and current steps are rounded to this grid; delays
+        shorter than a step take one (counted in ``layout.delays_raised``).
     method : {"exponential", "rk2"}
         Membrane integration: exponential Euler (exact for constant input) or Heun's
-        second-order Runge-Kutta.
+        second-order Runge-Kutta, which needs every ``tau_m`` and ``tau_w`` above
+        ``dt / 2``; a run whose state becomes non-finite stops with a ValueError.
     record_spikes : sequence of str or "all", optional
         Labels of the populations whose spikes are recorded. Default: every
         population of neurons; spike sources only when named or with "all" (an
