@@ -36,9 +36,11 @@ IDEAL = Wafer.ideal()
 # them): expected for the cells drawn here
 pytestmark = pytest.mark.filterwarnings("ignore:Wafer.map. parameters outside:UserWarning")
 #: Examples per property: enough to meet every kind of bad value the strategies
-#: hold a few times, few enough that the file runs in about a minute on 2 cores.
+#: hold a few times, few enough that the file runs in well under a minute on 2 cores;
+#: FEW for the properties that run networks. Explore with more:
+#: BSS1LAB_EXAMPLES=500 HYPOTHESIS_PROFILE=explore pytest tests/test_bad_input.py
 EXAMPLES = int(os.environ.get("BSS1LAB_EXAMPLES", 40))
-FEW = 12
+FEW = EXAMPLES // 3
 bounded = settings(max_examples=EXAMPLES, deadline=None,
                    suppress_health_check=[HealthCheck.too_slow])
 few = settings(max_examples=FEW, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -119,6 +121,29 @@ def test_cells_from_any_parameters_run_without_nan_or_refuse_naming_the_paramete
         event("refused when run")
         return
     event("ran")
+    no_nan(ds)
+
+
+@few
+@given(st.sampled_from(NEURONS[:2]).flatmap(
+    lambda c: st.tuples(st.just(c), cell_arguments(c))),
+    st.sampled_from([Wafer(), Wafer(out_of_range="error"), Wafer(speedup=1e3),
+                     Wafer(calibrated=False, variation=3.0)]))
+def test_cells_on_the_emulated_wafer_run_without_nan_or_name_the_parameter(
+        cell_and_arguments, wafer):
+    cell_class, arguments = cell_and_arguments
+    try:
+        cell = cell_class(**arguments)
+    except Exception as error:  # noqa: BLE001
+        assert_names(error, *arguments)
+        return
+    try:
+        ds = single_neuron(cell, 20.0, current=(2.0, 15.0, 0.5),
+                           excitatory_spikes=[3.0, 3.5], wafer=wafer)
+    except Exception as error:  # noqa: BLE001
+        # out_of_range="error": any parameter beyond the circuits' range, even a default
+        assert_names(error, *arguments, *cell_class.default_parameters)
+        return
     no_nan(ds)
 
 
@@ -283,6 +308,11 @@ WAFER_VALUES = {
     "hicanns": st.one_of(st.lists(st.one_of(st.integers(-1, 400), st.floats(0, 5)),
                                   min_size=1, max_size=3), anything),
     "routing_loss": st.one_of(st.booleans(), st.just(np.bool_(False)), anything),
+    "calibrated": st.one_of(st.booleans(), anything),
+    "capacitor": st.one_of(st.sampled_from(["big", "small", "huge"]), anything),
+    "leak_mode": st.one_of(st.sampled_from(["fast", "normal", "slow"]), anything),
+    "out_of_range": st.one_of(st.sampled_from(["clip", "error"]), anything),
+    "blacklist": st.one_of(st.lists(st.integers(-1, 400), max_size=3), anything),
 }
 
 
@@ -303,6 +333,10 @@ def test_wafer_configurations_map_or_name_what_is_wrong(config):
         mapped = wafer.map(net, 0)
     except DoesNotFitWafer as error:  # e.g. one HICANN for 20 large neurons
         assert_names(error, "HICANNs")
+        return
+    except ValueError as error:  # out_of_range="error" and a parameter out of range
+        assert wafer.out_of_range == "error"
+        assert_names(error, *HARDWARE_CELL_PARAMETERS, "U")
         return
     report = mapped.report
     assert report["synapses_requested"] == report["synapses_realised"] + report[
