@@ -33,8 +33,10 @@ from bss1lab.network.brunel import HARDWARE_CELL_PARAMETERS
 
 IDEAL = Wafer.ideal()
 # the wafer clips parameters outside its circuits' ranges with a warning (and counts
-# them): expected for the cells drawn here
-pytestmark = pytest.mark.filterwarnings("ignore:Wafer.map. parameters outside:UserWarning")
+# them): expected for the cells drawn here; numpy's overflow or invalid-value warnings
+# are not: they are how garbage starts
+pytestmark = [pytest.mark.filterwarnings("ignore:Wafer.map. parameters outside:UserWarning"),
+              pytest.mark.filterwarnings("error::RuntimeWarning")]
 #: Examples per property: enough to meet every kind of bad value the strategies
 #: hold a few times, few enough that the file runs in well under a minute on 2 cores;
 #: FEW for the properties that run networks. Explore with more:

@@ -159,6 +159,9 @@ class StaticSynapse:
         self.weight = _check_synapse_value("weight", weight)
         self.delay = _check_synapse_value("delay", delay)
         low, high = _value_bounds(self.delay)
+        if np.isfinite(high) and high > MAX_TIME_MS:
+            raise ValueError(f"StaticSynapse: delay={delay!r} must be at most "
+                             f"{MAX_TIME_MS:g} ms")
         if (high if isinstance(self.delay, RandomDistribution) else low) <= 0:
             raise ValueError(f"StaticSynapse: delay={delay!r} must be > 0 ms"
                              + (" (this distribution can draw no such delay)"

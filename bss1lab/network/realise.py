@@ -18,7 +18,7 @@ from bss1lab.network.connectors import FromListConnector
 from bss1lab.network.model import (RECEPTOR_TYPES, Network, Projection, StepCurrentSource,
                                    check_weight_sign)
 from bss1lab.network.random import RandomDistribution
-from bss1lab.validation import as_instance, as_seed
+from bss1lab.validation import MAX_TIME_MS, as_instance, as_seed
 
 __all__ = ["PopulationSlice", "RealisedNetwork", "Redraw", "realise",
            "expected_synapses", "KEEP_SYNAPSES_UP_TO"]
@@ -247,9 +247,11 @@ def _realise_projection(projection: Projection, rng: np.random.Generator,
         if array.size and what == "weight":
             check_weight_sign(projection, float(array.min()), float(array.max()))
         if array.size and what == "delay" and not (np.all(np.isfinite(array))
-                                                   and array.min() > 0):
-            raise ValueError(f"Projection {projection.label!r}: delays must be > 0 ms, got "
-                             f"values down to {array.min()}")
+                                                   and 0 < array.min()
+                                                   and array.max() <= MAX_TIME_MS):
+            raise ValueError(f"Projection {projection.label!r}: delays must be > 0 ms and "
+                             f"at most {MAX_TIME_MS:g} ms, got values from {array.min():g} "
+                             f"to {array.max():g}")
         values.append(array.astype(np.float32))
         del array
     weight, delay = values
