@@ -32,9 +32,22 @@ def test_raster_shows_every_recorded_spike_and_redraws(runs):
     assert raster.source.data["row"].max() < int(ideal.spikes_recorded.sum())
     thin = plotting.Raster(ideal, max_spikes=100)
     assert len(thin.source.data["time"]) == 100 and "100 of" in thin.figure.title.text
-    before = len(thin.source.data["time"])
-    thin.stream(wafer)
-    assert len(thin.source.data["time"]) == before + 100
+
+
+
+def test_a_streamed_raster_stays_within_its_limit_and_its_title_says_so(runs):
+    wafer, ideal = runs
+    limit = wafer.sizes["spike"] + ideal.sizes["spike"] // 2
+    raster = plotting.Raster(wafer, max_spikes=limit)
+    assert raster.figure.title.text == "Spike raster"  # all shown
+    raster.stream(ideal)  # a later chunk: only half of it fits
+    shown = len(raster.source.data["time"])
+    total = wafer.sizes["spike"] + ideal.sizes["spike"]
+    assert shown == limit
+    assert raster.figure.title.text == f"Spike raster ({shown:,} of {total:,} spikes shown)"
+    raster.update(ideal)  # a new run: title and data start afresh
+    assert len(raster.source.data["time"]) == ideal.sizes["spike"]
+    assert raster.figure.title.text == "Spike raster"
 
 
 def test_traces_population_rate_and_histograms(runs):

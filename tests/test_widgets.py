@@ -16,6 +16,14 @@ def reproduce(panel):
     return namespace["ds"]
 
 
+def assert_same_run(again, ds):
+    """The code's Dataset is the panel's: the same variables, spikes and traces."""
+    assert set(again.data_vars) == set(ds.data_vars)
+    for variable in ("spike_time", "spike_neuron", "v", "w", "v_thresh", "tau_m"):
+        if variable in ds:
+            np.testing.assert_array_equal(again[variable].values, ds[variable].values)
+
+
 @pytest.mark.filterwarnings("ignore:Wafer.map")
 def test_random_network_panel_runs_on_change_and_shows_its_code():
     panel = widgets.RandomNetworkPanel(duration=200.0)
@@ -30,8 +38,7 @@ def test_random_network_panel_runs_on_change_and_shows_its_code():
     ds = panel.wait(60)
     assert (ds.attrs["g"], ds.attrs["n_neurons"]) == (6.0, 600)
     assert panel.progress.value == 1.0
-    again = reproduce(panel)
-    np.testing.assert_array_equal(again.spike_time.values, ds.spike_time.values)
+    assert_same_run(reproduce(panel), ds)
     panel.controls["routing_loss"].value = False
     ds = panel.wait(60)
     assert ds.attrs["synapses_lost"] == 0
@@ -48,9 +55,7 @@ def test_every_panel_reproduces_its_dataset_from_its_code(name):
     ds = panel.wait(120)
     assert panel.error is None, panel.error
     again = reproduce(panel)
-    for variable in ("spike_time", "v_thresh"):
-        if variable in ds:
-            np.testing.assert_array_equal(again[variable].values, ds[variable].values)
+    assert_same_run(again, ds)
     assert isinstance(panel, widgets.Panel) and len(panel.children) == 5
 
 
@@ -60,7 +65,7 @@ def test_a_failing_run_is_shown_not_raised():
     panel.controls["current"].value = 1.0
     panel.wait(30)
     assert panel.error is None
-    panel._experiment = lambda values, on_chunk: (_ for _ in ()).throw(
+    panel._experiment = lambda calls, on_chunk: (_ for _ in ()).throw(
         ValueError("current=-1 nA"))
     panel.start()
     panel.wait(30)
