@@ -279,7 +279,7 @@ class Comparison:
         self.figure.vbar(x="x", top="value", width=0.9, color="color", source=self.source,
                          legend_field="run")
         self.figure.xaxis.major_label_orientation = 0.8
-        self.figure.legend.location = "top_left"
+        self.figure.add_layout(self.figure.legend[0], "right")  # never over a bar
         if comparison is not None:
             self.update(comparison)
 
@@ -353,6 +353,7 @@ class WaferMap:
                                         title="neurons"), "right")
         self.figure.legend.click_policy = "hide"
         self.figure.legend.orientation = "horizontal"
+        self.figure.legend.ncols = 2  # the four entries in one row are wider than the map
         self.figure.add_layout(self.figure.legend[0], "below")
         self.figure.axis.visible = False
         self.figure.grid.visible = False

@@ -100,3 +100,25 @@ def test_phase_diagram_of_a_sweep():
         float(result.rate.sel(population="E", g=6.0, eta=2.0)))
     assert set(diagram.source.data["label"]) <= {"AI", "SI", "SR", "AR", "silent",
                                                  "undetermined"}
+
+
+def legend_row_width(legend, font_px=13.0):
+    """A generous estimate of a legend's widest row, px: bokeh's default label font is
+    13 px and its glyphs average under 0.6 em; each entry adds a 20 px glyph and
+    padding (bokeh's default label_standoff, spacing and glyph_width sum to 35 px)."""
+    labels = [item.label.value for item in legend.items]
+    per_row = legend.ncols if legend.orientation == "horizontal" else 1
+    per_row = per_row or len(labels)
+    widths = [0.6 * font_px * len(label) + 35 for label in labels]
+    return max(sum(widths[i:i + per_row]) for i in range(0, len(widths), per_row))
+
+
+def test_legends_neither_cover_bars_nor_run_off_the_map(runs):
+    from bokeh.models import Legend
+    wafer, ideal = runs
+    bars = plotting.Comparison(compare(wafer, ideal))
+    assert any(isinstance(r, Legend) for r in bars.figure.right)  # beside the bars
+    wafer_map = plotting.WaferMap(wafer)
+    (legend,) = wafer_map.figure.below[-1:]
+    assert isinstance(legend, Legend)
+    assert legend_row_width(legend) <= wafer_map.figure.width

@@ -216,7 +216,7 @@ def chip_slider() -> NumberControl:
 def wafer_toggle() -> w.ToggleButtons:
     """The emulated wafer or the ideal reference."""
     return w.ToggleButtons(options=["emulated wafer", "ideal"], value="emulated wafer",
-                           style={"button_width": "110px"})
+                           style={"button_width": "auto"})  # as wide as "emulated wafer"
 
 
 _bokehjs_loaded = False
@@ -243,13 +243,50 @@ def ensure_bokehjs() -> None:
 
 
 class LockedBokehModel(BokehModel):
-    """jupyter_bokeh's ``BokehModel`` whose messages from BokehJS (range changes, ...,
-    handled on the kernel's thread) are applied under :data:`DOCUMENT_LOCK`, so they
-    never meet a panel's run changing the same document."""
+    """jupyter_bokeh's ``BokehModel``, safe to change from a panel's run.
+
+    * Messages from BokehJS (range changes, ..., handled on the kernel's thread) are
+      applied under :data:`DOCUMENT_LOCK`, so they never meet a run changing the
+      same document.
+    * :meth:`redrawing` sends a finished change as the whole document (the
+      ``render_bundle`` a view is drawn from) instead of a patch: jupyter_bokeh
+      sends patches to the views that exist and draws every later view (the first
+      display of a panel whose run finished before the browser drew it, a second
+      display, a reloaded page) from the bundle made when the model was created,
+      so without this those views show the figures as they were then (empty).
+    """
+
+    _redrawing = False
 
     def _sync_model(self, model, content, buffers) -> None:
         with DOCUMENT_LOCK:
             super()._sync_model(model, content, buffers)
+
+    def _document_patched(self, event) -> None:
+        if not self._redrawing:
+            super()._document_patched(event)
+
+    @contextlib.contextmanager
+    def combined(self) -> Iterator[None]:
+        """Changes made inside go to the browser as one patch."""
+        with DOCUMENT_LOCK:
+            self._document.hold("combine")
+            try:
+                yield
+            finally:
+                self._document.unhold()
+
+    @contextlib.contextmanager
+    def redrawing(self) -> Iterator[None]:
+        """Changes made inside reach every view, present and future, as the whole
+        document, once."""
+        with DOCUMENT_LOCK:
+            self._redrawing = True
+            try:
+                yield
+            finally:
+                self._redrawing = False
+                self.render_bundle = self._model_to_traits(self._model)
 
 
 # --- the panel ---------------------------------------------------------------------
@@ -348,19 +385,14 @@ class Panel(w.VBox):
         return render(self.calls(values), self.epilogue(values), self.epilogue_uses)
 
     @contextlib.contextmanager
-    def figures_changing(self) -> Iterator[None]:
-        """Change the figures inside this: under :data:`DOCUMENT_LOCK`, and sent to
-        the browser as one patch per document."""
-        with DOCUMENT_LOCK:
-            documents = {id(m._document): m._document for m in self.models
-                         if m._document is not None}.values()
-            for document in documents:
-                document.hold("combine")
-            try:
-                yield
-            finally:
-                for document in documents:
-                    document.unhold()
+    def figures_changing(self, *, redraw: bool = False) -> Iterator[None]:
+        """Change the figures inside this, under :data:`DOCUMENT_LOCK`: sent to the
+        browser as one patch per figure, or with ``redraw`` as the whole figures
+        (see :meth:`LockedBokehModel.redrawing`)."""
+        with DOCUMENT_LOCK, contextlib.ExitStack() as stack:
+            for model in self.models:
+                stack.enter_context(model.redrawing() if redraw else model.combined())
+            yield
 
     def start(self) -> None:
         """Run with the controls' values in a background thread; a run still going
@@ -417,7 +449,7 @@ class Panel(w.VBox):
             return
         self.result = ds
         self.error = None
-        with self.figures_changing():
+        with self.figures_changing(redraw=True):
             self._show(ds, values)
         self.progress.value = 1.0
         self.progress.bar_style = "success"
