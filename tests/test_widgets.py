@@ -2,6 +2,7 @@
 reproduces their result."""
 
 import functools
+import html
 import threading
 import time
 
@@ -144,7 +145,7 @@ def test_a_bad_number_typed_into_a_panel_is_refused_in_words_next_to_its_control
         before = controls[name].value
         controls[name].text.value = typed
         assert controls[name].value == before and controls[name].slider.value == before
-        assert message in controls[name].message.value
+        assert message in html.unescape(controls[name].message.value)
         assert controls[name].message.layout.display != "none"
     assert runs == []
     controls["eta"].text.value = " 3.5 "
@@ -156,6 +157,9 @@ def test_a_bad_number_typed_into_a_panel_is_refused_in_words_next_to_its_control
     assert runs[-1]["n_neurons"] == 700 and controls["n_neurons"].text.value == "700"
     with pytest.raises(ValueError, match="eta must be a number between 0.5 and 4; got 7"):
         controls["eta"].value = 7.0
+    # a value the box shows rounded stays as it was set
+    controls["eta"].value = 2 / 3
+    assert controls["eta"].value == 2 / 3 and controls["eta"].text.value == "0.666667"
 
 
 @pytest.mark.filterwarnings("ignore:Wafer.map")

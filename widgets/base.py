@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import importlib
+import numbers
 import threading
 import time
 import traceback
@@ -160,16 +162,18 @@ class NumberControl(w.VBox):
     def _format(self, value) -> str:
         return f"{value:d}" if self.integer else f"{value:g}"
 
-    def allowed(self) -> str:
+    def refusal(self, got) -> str:
+        """Why ``got`` is not a value of this control, in words."""
         kind = "a whole number" if self.integer else "a number"
-        return f"{kind} between {self._format(self.low)} and {self._format(self.high)}"
+        return (f"{self.description} must be {kind} between {self._format(self.low)} "
+                f"and {self._format(self.high)}; got {got!r}")
 
     @traitlets.validate("value")
     def _check(self, proposal):
         value = proposal["value"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
                 (self.integer and value != int(value)) or not self.low <= value <= self.high:
-            raise ValueError(f"{self.description} must be {self.allowed()}; got {value!r}")
+            raise ValueError(self.refusal(value))
         return int(value) if self.integer else float(value)
 
     @traitlets.observe("value")
@@ -184,15 +188,16 @@ class NumberControl(w.VBox):
             self.value = value
 
     def _typed(self, text: str) -> None:
+        if text.strip() == self._format(self.value):  # the value as shown (or echoed)
+            return
         try:
             value = float(text.strip())
             if self.integer and value == int(value):
                 value = int(value)
             self._set(value)
         except (ValueError, OverflowError):
-            self.message.value = (
-                f"<span style='color:#b00'>{self.description} must be "
-                f"{self.allowed()}; got {text!r} (kept {self._format(self.value)})</span>")
+            self.message.value = (f"<span style='color:#b00'>{html.escape(self.refusal(text))}"
+                                  f" (kept {self._format(self.value)})</span>")
             self.message.layout.display = None
             return
         self.text.value = self._format(self.value)  # normalised: "2.50" -> "2.5"
