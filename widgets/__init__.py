@@ -2,12 +2,13 @@
 ``bss1lab.widgets``). Importing ``bss1lab`` never imports this package, so the library
 stays usable without Jupyter.
 
-Each panel runs its experiment when a control is released (in a background thread,
-with a progress bar; a run the user has moved on from is stopped and dropped), keeps
-the last result in ``panel.result`` and shows the code that reproduces it.
+Each panel runs its experiment when a control is released or a number typed into its
+box (in a background thread, with a progress bar; a run the user has moved on from is
+stopped and dropped), keeps the last result in ``panel.result`` and shows the code
+that reproduces it, made from the same description of the call (``Call``).
 """
 
-from .base import Panel, ensure_bokehjs
+from .base import Call, Panel, ensure_bokehjs
 from .calibration import CalibrationPanel
 from .microcircuit import MicrocircuitPanel
 from .random_network import RandomNetworkPanel
@@ -15,5 +16,5 @@ from .single_neuron import SingleNeuronPanel
 
 ensure_bokehjs()
 
-__all__ = ["Panel", "ensure_bokehjs", "SingleNeuronPanel", "CalibrationPanel",
+__all__ = ["Panel", "Call", "ensure_bokehjs", "SingleNeuronPanel", "CalibrationPanel",
            "RandomNetworkPanel", "MicrocircuitPanel"]
