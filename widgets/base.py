@@ -13,6 +13,8 @@ import ipywidgets as w
 import xarray as xr
 from jupyter_bokeh.widgets import BokehModel
 
+from bss1lab.emulator.compiling import on_compile
+
 __all__ = ["Panel", "ensure_bokehjs", "slider", "variation_slider", "chip_slider",
            "wafer_toggle", "STYLE"]
 
@@ -166,6 +168,10 @@ class Panel(w.VBox):
             self._thread.join(timeout)
         return self.result
 
+    def _compiling(self, now: bool) -> None:
+        """numba compiles the emulator (the first run after installing): say so."""
+        self.status.value = "compiling the emulator (once)..." if now else "running..."
+
     def _current(self, generation: int) -> bool:
         return generation == self._generation
 
@@ -185,7 +191,8 @@ class Panel(w.VBox):
             return True
 
         try:
-            ds = self._experiment(values, on_chunk)
+            with on_compile(self._compiling):
+                ds = self._experiment(values, on_chunk)
         except Exception as error:  # shown in the panel, kept for inspection
             if self._current(generation):
                 self.error = "".join(traceback.format_exception_only(type(error), error))
