@@ -80,7 +80,7 @@ def test_set_threads_overrides_everything_and_returns_the_previous_choice(monkey
 
 def test_more_threads_than_the_pool_holds_are_capped_with_a_warning():
     threads.set_threads(64)
-    with pytest.warns(RuntimeWarning, match="thread pool holds 4"):
+    with pytest.warns(RuntimeWarning, match="64 threads chosen: .*thread pool holds 4"):
         assert engine_threads(pool=4) == 4
 
 
@@ -89,3 +89,16 @@ def test_more_threads_than_the_pool_holds_are_capped_with_a_warning():
 def test_set_threads_refuses_what_is_not_a_count(n, error):
     with pytest.raises(error, match=f"n={n!r}" if error is TypeError else "must be >= 1"):
         bss1lab.set_threads(n)
+
+
+def test_using_threads_chooses_for_its_thread_only_and_restores():
+    import threading
+    threads.set_threads(3)
+    seen = {}
+    with threads.using_threads(1):
+        other = threading.Thread(target=lambda: seen.update(other=engine_threads(pool=8)))
+        other.start()
+        other.join()
+        seen["here"] = engine_threads(pool=8)
+    assert seen == {"here": 1, "other": 3}
+    assert engine_threads(pool=8) == 3

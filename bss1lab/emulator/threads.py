@@ -5,9 +5,11 @@ most CI runners) usually grants a CPU quota far below that, and the engine
 synchronises its threads every step: threads beyond the quota wait for each other.
 So the engine uses, in this order of precedence:
 
-1. ``bss1lab.set_threads(n)``, if called with a number;
-2. the environment variable ``NUMBA_NUM_THREADS``, if set (numba's own setting);
-3. the CPUs the process may use: the cores in its affinity mask
+1. ``using_threads(n)``, in the thread inside that context (sweeps use it to share
+   the CPUs out between their workers);
+2. ``bss1lab.set_threads(n)``, if called with a number;
+3. the environment variable ``NUMBA_NUM_THREADS``, if set (numba's own setting);
+4. the CPUs the process may use: the cores in its affinity mask
    (``os.sched_getaffinity``), limited by its cgroup CPU quota (cgroup v2
    ``cpu.max``, v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``), rounded up, at
    least 1;
@@ -18,12 +20,15 @@ This module imports no numba: ``import bss1lab`` stays light.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import threading
 import warnings
 from pathlib import Path
+from typing import Iterator
 
-__all__ = ["set_threads", "engine_threads", "available_cpus", "cgroup_cpu_quota",
+__all__ = ["set_threads", "using_threads", "engine_threads", "available_cpus", "cgroup_cpu_quota",
            "affinity_cpus"]
 
 #: Where cgroups are mounted.
@@ -32,6 +37,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_V1_CPU_DIRS = ("cpu", "cpu,cpuacct", "cpuacct,cpu")
 
 _chosen: int | None = None
+_here = threading.local()
 _capped_warned: set[tuple[int, int]] = set()
 
 
@@ -58,14 +64,39 @@ def set_threads(n: int | None) -> int | None:
         If ``n`` < 1.
     """
     global _chosen
-    if n is not None:
-        if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
-            raise TypeError(f"set_threads: n={n!r} must be an int >= 1 or None")
-        n = int(n.__index__())
-        if n < 1:
-            raise ValueError(f"set_threads: n={n} must be >= 1 (or None: automatic)")
+    n = _count("set_threads", n)
     previous, _chosen = _chosen, n
     return previous
+
+
+@contextlib.contextmanager
+def using_threads(n: int | None) -> Iterator[None]:
+    """Run the engine on ``n`` threads inside this context, in the calling thread only.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads, >= 1; None: the process's choice (``set_threads`` or automatic).
+    """
+    n = _count("using_threads", n)
+    previous = getattr(_here, "n", None)
+    _here.n = n
+    try:
+        yield
+    finally:
+        _here.n = previous
+
+
+def _count(owner: str, n: object) -> int | None:
+    """``n`` as a thread count (None stays None); TypeError or ValueError otherwise."""
+    if n is None:
+        return None
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"{owner}: n={n!r} must be an int >= 1 or None")
+    count = int(n.__index__())  # type: ignore[attr-defined]
+    if count < 1:
+        raise ValueError(f"{owner}: n={count} must be >= 1 (or None: automatic)")
+    return count
 
 
 def cgroup_cpu_quota(root: str | os.PathLike = CGROUP_ROOT,
@@ -146,15 +177,16 @@ def engine_threads(pool: int | None = None) -> int:
     if pool is None:
         import numba
         pool = int(numba.config.NUMBA_NUM_THREADS)
-    if _chosen is not None:
-        wanted = _chosen
+    chosen = getattr(_here, "n", None) or _chosen
+    if chosen is not None:
+        wanted = chosen
     elif os.environ.get("NUMBA_NUM_THREADS", "").strip():
         return pool  # numba made its pool this size from the variable: respect it
     else:
         wanted = available_cpus()
-    if wanted > pool and _chosen is not None and (wanted, pool) not in _capped_warned:
+    if wanted > pool and chosen is not None and (wanted, pool) not in _capped_warned:
         _capped_warned.add((wanted, pool))
-        warnings.warn(f"set_threads({wanted}): numba's thread pool holds {pool} threads "
+        warnings.warn(f"{wanted} threads chosen: numba's thread pool holds {pool} threads "
                       "(NUMBA_NUM_THREADS or the core count); the engine uses "
                       f"{pool}", RuntimeWarning, stacklevel=2)
     return max(1, min(wanted, pool))

@@ -113,13 +113,9 @@ def _run_point(experiment: Callable[..., xr.Dataset], point: dict,
                reduce: Callable[[xr.Dataset], xr.Dataset] | None,
                threads: int) -> xr.Dataset:
     """One grid point, in a worker: run, reduce, keep the run facts."""
-    from bss1lab.emulator.threads import set_threads
-    previous = set_threads(threads) if threads > 0 else None
-    try:
+    from bss1lab.emulator.threads import using_threads
+    with using_threads(threads if threads > 0 else None):
         ds = experiment(**point)
-    finally:
-        if threads > 0:
-            set_threads(previous)
     if reduce is None:
         from bss1lab.experiments.analysis import population_summary
         reduce = population_summary
