@@ -124,7 +124,7 @@ def microcircuit_network(flavour: str = "original", *, N_scaling: float | None =
         lifts the mean input (that feedback shrinks by ``sqrt(K_scaling)``) while it
         still takes away the variance (kept whole by the 1/sqrt(K) weights). At
         ``K_scaling`` 0.1 the DC alone holds 7 of the 8 populations 0.4-6.7 mV below
-        threshold, and the network falls silent within 20 ms of losing a Poisson
+        threshold, and the network falls silent within 40 ms of losing a Poisson
         drive of the same mean; a Poisson background keeps a fluctuating input that
         does not depend on the network's rates.
     g : float
