@@ -75,8 +75,9 @@ HARDWARE_WEIGHT_US = {"excitatory": 0.003, "inhibitory": 0.020}
 FLAVOURS = ("original", "hardware")
 BACKGROUNDS = ("poisson", "dc")
 #: The smallest K_scaling at which the compensated network with a DC background keeps
-#: its asynchronous state (measured here at N_scaling 0.1, 1.5 s: K 0.2 and 0.25 fire
-#: within 20 % and 12 % of the Poisson background's rates; K 0.15 runs away in L2/3,
+#: its asynchronous state (measured at N_scaling 0.1 over 1.5 s by
+#: bench/microcircuit_dc_background.py: K 0.2 and 0.25 fire
+#: within 20 % and 13 % of the Poisson background's rates; K 0.15 runs away in L2/3,
 #: 3 Hz instead of 0.6 Hz; K 0.1 falls silent but for L6I). See ``microcircuit_network``.
 DC_MIN_K_SCALING = 0.2
 
