@@ -17,9 +17,21 @@ from typing import Any
 
 __version__ = "0.1.0"
 _SUBMODULES = ("network", "hardware", "emulator", "experiments", "widgets")
-__all__ = ["__version__", *_SUBMODULES]
+__all__ = ["__version__", "set_threads", *_SUBMODULES]
 
 from bss1lab import network as network  # noqa: E402  (numpy, numba; no xarray, no Jupyter)
+
+
+def set_threads(n: int | None) -> int | None:
+    """Choose the number of threads the emulator runs on (None: automatic).
+
+    By default the engine uses ``NUMBA_NUM_THREADS`` if that is set, else the CPUs
+    the process may really use (its affinity mask and its cgroup CPU quota, as on
+    Binder). See ``bss1lab.emulator.threads.set_threads``; returns the previous
+    setting. Results do not depend on the number of threads.
+    """
+    from bss1lab.emulator.threads import set_threads as choose
+    return choose(n)
 
 
 def __getattr__(name: str) -> Any:

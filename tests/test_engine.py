@@ -6,6 +6,8 @@ import numba
 import numpy as np
 import pytest
 
+import bss1lab
+
 from bss1lab.emulator import Emulation, layout
 from bss1lab.experiments import run
 from bss1lab.hardware import Wafer
@@ -108,17 +110,40 @@ def test_layout_rounds_delays_as_steps_of():
     assert lengthened == 1
 
 
+def test_the_kernel_runs_on_the_threads_set_threads_chose_and_numba_is_restored(
+        small_network):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs at least two threads")
+    emulation = record_everything(small_network)
+    seen, kernel = [], emulation._kernel
+
+    def counting(*args):
+        seen.append(numba.get_num_threads())
+        return kernel(*args)
+
+    emulation._kernel = counting
+    before_numba, before = numba.get_num_threads(), bss1lab.set_threads(1)
+    try:
+        emulation.run(10.0)
+        bss1lab.set_threads(2)
+        emulation.run(10.0)
+    finally:
+        bss1lab.set_threads(before)
+    assert set(seen[:1]) == {1} and seen[-1] == 2
+    assert numba.get_num_threads() == before_numba
+
+
 def test_results_do_not_depend_on_the_number_of_threads(small_network, blocks):
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("needs at least two threads")
-    before = numba.get_num_threads()
+    before = bss1lab.set_threads(None)
     try:
         chunks = {}
         for threads in (1, 2):
-            numba.set_num_threads(threads)
+            bss1lab.set_threads(threads)
             chunks[threads] = record_everything(small_network).run(150.0)
     finally:
-        numba.set_num_threads(before)
+        bss1lab.set_threads(before)
     np.testing.assert_array_equal(chunks[1].spike_cell, chunks[2].spike_cell)
     np.testing.assert_array_equal(chunks[1].spike_time, chunks[2].spike_time)
     np.testing.assert_array_equal(chunks[1].traces["v"], chunks[2].traces["v"])

@@ -1,6 +1,8 @@
 """The seed networks as built: sizes, in-degrees, weights and drives against the
 numbers of Brunel (2000), Potjans & Diesmann (2014) and the wafer runs."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,33 @@ def test_the_wafer_version_of_the_microcircuit():
     assert r.n_synapses == synapse_numbers(0.1, 0.1).sum()
     assert weights(r, "L23E->L23I").mean() == pytest.approx(0.003, rel=0.01)
     assert weights(r, "L23I->L23E").mean() == pytest.approx(0.020, rel=0.01)
+
+
+def free_potentials(net):
+    """Each population's membrane potential under its DC alone (mV): silent network."""
+    cells = [populations(net)[label].cell_type.parameters for label in POPULATIONS]
+    return np.array([c["v_rest"] + c["i_offset"] * c["tau_m"] / c["cm"] for c in cells])
+
+
+def test_the_dc_background_of_the_full_model_is_the_wafer_versions_raised_rest():
+    """brainscales1-demos replaced the background by raised resting potentials: they are
+    the full model's DC background (K_ext x 87.8 pA x 8 Hz x 0.5 ms) as a potential,
+    to the 0.05 mV their two decimals carry."""
+    net = microcircuit_network(N_scaling=0.01, K_scaling=1.0, background="dc")
+    np.testing.assert_allclose(free_potentials(net), HARDWARE_V_REST_MV, atol=0.05)
+
+
+def test_a_dc_background_at_strong_in_degree_downscaling_warns_that_the_state_is_lost():
+    """At K 0.1 the compensating DC freezes 68 % of the net inhibitory recurrent input:
+    the DC alone holds 7 of 8 populations below threshold (-50 mV), a silent network
+    stays silent; at K 0.5 (no warning) every population's DC is above threshold."""
+    from bss1lab.network.microcircuit import DC_MIN_K_SCALING
+    with pytest.warns(UserWarning, match=r"K_scaling=0\.1: .* K_scaling >= 0\.2"):
+        low = microcircuit_network(N_scaling=0.01, K_scaling=0.1, background="dc")
+    assert (free_potentials(low) < -50.0).sum() == 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        high = microcircuit_network(N_scaling=0.01, K_scaling=0.5, background="dc")
+        microcircuit_network(N_scaling=0.01, K_scaling=0.1)  # the Poisson background
+        microcircuit_network(N_scaling=0.01, K_scaling=DC_MIN_K_SCALING, background="dc")
+    assert np.all(free_potentials(high) > -50.0)

@@ -26,6 +26,7 @@ import traitlets
 import xarray as xr
 from jupyter_bokeh.widgets import BokehModel
 
+from bss1lab.emulator.compiling import on_compile
 from bss1lab.hardware import Wafer
 
 __all__ = ["Panel", "Call", "ensure_bokehjs", "number", "NumberControl",
@@ -422,6 +423,10 @@ class Panel(w.VBox):
             self._thread.join(timeout)
         return self.result
 
+    def _compiling(self, now: bool) -> None:
+        """numba compiles the emulator (the first run after installing): say so."""
+        self.status.value = "compiling the emulator (once)..." if now else "running..."
+
     def _current(self, generation: int) -> bool:
         return generation == self._generation
 
@@ -443,7 +448,8 @@ class Panel(w.VBox):
             return True
 
         try:
-            ds = self._experiment(calls, on_chunk)
+            with on_compile(self._compiling):
+                ds = self._experiment(calls, on_chunk)
         except Exception as error:  # shown in the panel, kept for inspection
             if self._current(generation):
                 self.error = "".join(traceback.format_exception_only(type(error), error))

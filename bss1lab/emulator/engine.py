@@ -6,10 +6,12 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+import numba
 import numpy as np
 
 from bss1lab.emulator import kernels as k
 from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
+from bss1lab.emulator.threads import engine_threads
 from bss1lab.errors import ParameterTypeError
 from bss1lab.hardware.links import LINK_BUFFER_EVENTS
 from bss1lab.hardware.spec import FPGAS_PER_WAFER, HICANNS_PER_WAFER
@@ -352,28 +354,14 @@ class Emulation:
         out_used = np.zeros(1, dtype=np.int64)
         started = time.perf_counter()
         cpu_started = time.process_time()
-        while self.step < stop_step:
-            steps = int(min(stop_step, self._apply_current_changes()) - self.step)
-            traces = np.empty((steps // every + 1 if every else 0,
-                               len(self._variables), self._trace_cells.size))
-            recording = k.Recording(
-                spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
-                out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
-                trace_state=self._trace_state, trace_every=every, traces=traces)
-            done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
-                                         self._seed_hash, self.layout.cells,
-                                         self.layout.neurons, self.layout.synapses,
-                                         self.layout.plasticity, self.state, recording)
-            if written:
-                trace_blocks.append(traces[:written])
-                first = (self.step // every + 1) * every
-                trace_steps.append(first + every * np.arange(written, dtype=np.int64))
-            used = int(out_used[0])
-            spike_cells.append(self._out[0][:used].copy())
-            spike_steps.append(self._out[1][:used].copy())
-            spike_counts.append(self._out[2][:used].copy())
-            out_used[0] = 0
-            self.step += done
+        # numba's thread count is per calling thread: set it for this run, restore after
+        threads_before = numba.get_num_threads()
+        numba.set_num_threads(engine_threads())
+        try:
+            self._advance(stop_step, spikes, every, out_used, trace_blocks, trace_steps,
+                          spike_cells, spike_steps, spike_counts)
+        finally:
+            numba.set_num_threads(threads_before)
         self._check_finite()
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
@@ -413,6 +401,32 @@ class Emulation:
                 "membrane time constant cm / (g_L + synaptic conductance). Use "
                 + ("method='exponential' or " if self.method != "exponential" else "")
                 + "a smaller dt, or smaller weights.")
+
+    def _advance(self, stop_step, spikes, every, out_used, trace_blocks, trace_steps,
+                 spike_cells, spike_steps, spike_counts) -> None:
+        """Run the kernel up to ``stop_step``, appending what it records to the lists."""
+        while self.step < stop_step:
+            steps = int(min(stop_step, self._apply_current_changes()) - self.step)
+            traces = np.empty((steps // every + 1 if every else 0,
+                               len(self._variables), self._trace_cells.size))
+            recording = k.Recording(
+                spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
+                out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
+                trace_state=self._trace_state, trace_every=every, traces=traces)
+            done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
+                                         self._seed_hash, self.layout.cells,
+                                         self.layout.neurons, self.layout.synapses,
+                                         self.layout.plasticity, self.state, recording)
+            if written:
+                trace_blocks.append(traces[:written])
+                first = (self.step // every + 1) * every
+                trace_steps.append(first + every * np.arange(written, dtype=np.int64))
+            used = int(out_used[0])
+            spike_cells.append(self._out[0][:used].copy())
+            spike_steps.append(self._out[1][:used].copy())
+            spike_counts.append(self._out[2][:used].copy())
+            out_used[0] = 0
+            self.step += done
 
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""

@@ -4,7 +4,6 @@ processes or on a Dask cluster."""
 from __future__ import annotations
 
 import itertools
-import os
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -37,7 +36,8 @@ def sweep(experiment: Callable[..., xr.Dataset], *,
         population). Runs where the experiment ran, so only the summary travels.
     client : dask.distributed.Client, optional
         Run on this cluster. Default: local processes (``workers`` of them, default
-        one per core), each with an even share of the cores for numba's threads.
+        one per CPU the process may use: see ``bss1lab.set_threads``), each with an
+        even share of them for the engine's threads.
     workers : int, optional
         Local processes; ignored with a ``client``.
     progress : bool
@@ -85,7 +85,8 @@ def sweep(experiment: Callable[..., xr.Dataset], *,
             show_progress(futures)
         results = client.gather(futures)
     else:
-        cores = os.cpu_count() or 1
+        from bss1lab.emulator.threads import available_cpus
+        cores = available_cpus()  # the affinity mask and the cgroup quota
         n_workers = min(len(points), cores if workers is None else int(workers))
         if n_workers < 1:
             raise ValueError(f"sweep: workers={workers!r} must be >= 1")
@@ -112,10 +113,9 @@ def _run_point(experiment: Callable[..., xr.Dataset], point: dict,
                reduce: Callable[[xr.Dataset], xr.Dataset] | None,
                threads: int) -> xr.Dataset:
     """One grid point, in a worker: run, reduce, keep the run facts."""
-    if threads > 0:
-        import numba
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    ds = experiment(**point)
+    from bss1lab.emulator.threads import using_threads
+    with using_threads(threads if threads > 0 else None):
+        ds = experiment(**point)
     if reduce is None:
         from bss1lab.experiments.analysis import population_summary
         reduce = population_summary

@@ -10,6 +10,8 @@ and, where the reference gives none, from the model's reference implementation
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from bss1lab.network.cells import IF_cond_exp, IF_curr_exp, SpikeSourcePoisson
@@ -20,7 +22,8 @@ from bss1lab.network.random import RandomDistribution
 from bss1lab.validation import as_number
 
 __all__ = ["microcircuit_network", "POPULATIONS", "FULL_SIZES", "CONNECTION_PROBABILITIES",
-           "REFERENCE_RATES_HZ", "synapse_numbers", "FLAVOURS", "BACKGROUNDS"]
+           "REFERENCE_RATES_HZ", "synapse_numbers", "FLAVOURS", "BACKGROUNDS",
+           "DC_MIN_K_SCALING"]
 
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
 FULL_SIZES = np.array([20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948])
@@ -71,6 +74,12 @@ HARDWARE_WEIGHT_US = {"excitatory": 0.003, "inhibitory": 0.020}
 
 FLAVOURS = ("original", "hardware")
 BACKGROUNDS = ("poisson", "dc")
+#: The smallest K_scaling at which the compensated network with a DC background keeps
+#: its asynchronous state (measured at N_scaling 0.1 over 1.5 s by
+#: bench/microcircuit_dc_background.py: K 0.2 and 0.25 fire
+#: within 20 % and 13 % of the Poisson background's rates; K 0.15 runs away in L2/3,
+#: 3 Hz instead of 0.6 Hz; K 0.1 falls silent but for L6I). See ``microcircuit_network``.
+DC_MIN_K_SCALING = 0.2
 
 
 def synapse_numbers(N_scaling: float = 1.0, K_scaling: float = 1.0) -> np.ndarray:
@@ -108,7 +117,17 @@ def microcircuit_network(flavour: str = "original", *, N_scaling: float | None =
     background : {"poisson", "dc"}
         Original flavour: each neuron gets ``K_ext`` Poisson inputs at
         ``background_rate`` (one source per neuron carrying them all), or their mean
-        as a DC current.
+        as a DC current. A DC brings no fluctuations: all input variance is then
+        recurrent. With the compensation below ``K_scaling`` 0.2
+        (``DC_MIN_K_SCALING``) that state is unstable, and a UserWarning says so:
+        the compensating DC freezes ``1 - sqrt(K_scaling)`` of the (net inhibitory)
+        recurrent input at the full model's rates, so a drop in activity no longer
+        lifts the mean input (that feedback shrinks by ``sqrt(K_scaling)``) while it
+        still takes away the variance (kept whole by the 1/sqrt(K) weights). At
+        ``K_scaling`` 0.1 the DC alone holds 7 of the 8 populations 0.4-6.7 mV below
+        threshold, and the network falls silent within 40 ms of losing a Poisson
+        drive of the same mean; a Poisson background keeps a fluctuating input that
+        does not depend on the network's rates.
     g : float
         Inhibitory weight relative to excitatory (-4).
     mean_psp : float
@@ -147,6 +166,13 @@ def microcircuit_network(flavour: str = "original", *, N_scaling: float | None =
                          low_inclusive=False)
     background_rate = as_number("microcircuit_network", "background_rate",
                                 background_rate, low=0.0)
+    if not hardware and background == "dc" and compensate and k_scale < DC_MIN_K_SCALING:
+        warnings.warn(f"microcircuit_network: background='dc' with K_scaling={k_scale:g}: "
+                      "without the Poisson background's fluctuations the downscaled "
+                      "network has no stable asynchronous state below K_scaling "
+                      f"{DC_MIN_K_SCALING:g} (it falls silent or runs away); use "
+                      "background='poisson' or K_scaling >= "
+                      f"{DC_MIN_K_SCALING:g}", UserWarning, stacklevel=2)
     sizes = np.maximum(np.round(FULL_SIZES * n_scale).astype(np.int64), 1)
     counts = synapse_numbers(n_scale, k_scale)
 

@@ -1,0 +1,92 @@
+"""Compile (and cache) every numba kernel the course uses, ahead of its first run.
+
+``python -m bss1lab.emulator.warmup`` runs, briefly, what the notebooks run: a
+single neuron of each cell type on the emulated wafer and on the ideal reference
+(both integration methods), the two seed networks on both, and a microcircuit with
+its Poisson background. numba caches what it compiles (``cache=True``), so a kernel
+started later loads it instead of compiling for about a minute. Binder runs this
+while it builds its image (``binder/postBuild``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+__all__ = ["warm_up"]
+
+
+def warm_up(verbose: bool = True) -> dict:
+    """Run short versions of the course's experiments, so numba compiles and caches
+    their kernels now.
+
+    Parameters
+    ----------
+    verbose : bool
+        Print what runs, and log numba's compilations (INFO, ``bss1lab.emulator``).
+
+    Returns
+    -------
+    dict
+        ``compilations``: how many of bss1lab's functions numba compiled (0 when
+        the cache was already warm), ``seconds``: the time it took.
+    """
+    from bss1lab.emulator.compiling import compilations
+    from bss1lab.experiments import (balanced_random_network, cortical_microcircuit,
+                                     single_neuron)
+    from bss1lab.experiments.calibration import realised_parameters
+    from bss1lab.hardware import Wafer
+    from bss1lab.network import (EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_delta,
+                                 IF_curr_exp)
+
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    before, started = compilations(), time.perf_counter()
+    wafer, ideal = Wafer(seed=0), Wafer.ideal()
+    steps = [
+        ("single conductance-based neurons, wafer and ideal", lambda: [
+            single_neuron(cell, 50.0, current=(10.0, 40.0, 0.5), excitatory_spikes=[5.0],
+                          inhibitory_spikes=[20.0], wafer=target, method=method)
+            for cell in (IF_cond_exp(), EIF_cond_exp_isfa_ista())
+            for target in (wafer, ideal) for method in ("exponential", "rk2")]),
+        ("single current-based neurons, ideal", lambda: [
+            single_neuron(cell, 50.0, current=(10.0, 40.0, 0.5), excitatory_spikes=[5.0],
+                          inhibitory_spikes=[20.0], inhibitory_weight=-0.01, wafer=ideal,
+                          method=method)
+            for cell in (IF_curr_exp(), IF_curr_delta()) for method in ("exponential", "rk2")]),
+        ("calibration", lambda: realised_parameters(wafer=wafer)),
+        # the wafer's 2,083 neurons and their 2,083 sources: 4,166 cells, more than
+        # one block of the parallel kernel (layout.CELLS_PER_BLOCK)
+        ("balanced random network, wafer and ideal", lambda: [
+            balanced_random_network(wafer=target, n_neurons=2083, duration=20.0, seed=0,
+                                    record_variables=["v"], record_cells={"E": [0]},
+                                    on_chunk=lambda chunk, fraction: True)
+            for target in (wafer, ideal)]),
+        ("cortical microcircuit, wafer and ideal", lambda: [
+            cortical_microcircuit("hardware", N_scaling=0.01, duration=20.0, seed=0),
+            cortical_microcircuit("original", N_scaling=0.03, K_scaling=0.1,
+                                  duration=20.0, seed=0)]),
+    ]
+    for title, step in steps:
+        if verbose:
+            print(f"warm-up: {title}", flush=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # clipped parameters and the like: not the point
+            step()
+    from bss1lab.emulator import kernels
+    unused = [name for name in ("run_steps", "run_steps_serial")
+              if not getattr(kernels, name).signatures]
+    if unused:  # the course runs both: a warm-up that skips one leaves it to compile
+        raise RuntimeError(f"warm_up: the kernel(s) {unused} did not run; make the "
+                           "warm-up's networks cover them")
+    result = {"compilations": compilations() - before,
+              "seconds": time.perf_counter() - started}
+    if verbose:
+        print(f"warm-up: {result['compilations']} compilations in {result['seconds']:.0f} s",
+              flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    warm_up()
