@@ -330,3 +330,7 @@ def test_vectorisable_expm1_matches_numpy_to_rounding():
     got = np.array([expm1_minus(value) for value in x])
     np.testing.assert_allclose(got, np.expm1(-x), rtol=4e-15, atol=0.0)
     assert expm1_minus(1e3) == pytest.approx(-1.0, abs=1e-15)  # capped at exp(-64)
+    # AdEx's runaway spike grows over a step: x down to -EXP_ARGUMENT_MAX (-50)
+    growing = -np.logspace(-15, np.log10(50.0), 2001)
+    got = np.array([expm1_minus(value) for value in growing])
+    np.testing.assert_allclose(got, np.expm1(-growing), rtol=1e-13, atol=0.0)

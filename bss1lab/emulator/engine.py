@@ -120,9 +120,16 @@ class Emulation:
         periods, spike times and current steps are rounded to this grid; delays
         shorter than a step take one (counted in ``layout.delays_raised``).
     method : {"exponential", "rk2"}
-        Membrane integration: exponential Euler (exact for constant input) or Heun's
-        second-order Runge-Kutta, which needs every ``tau_m`` and ``tau_w`` above
-        ``dt / 2``; a run whose state becomes non-finite stops with a ValueError.
+        Membrane integration. ``"exponential"`` (default): exponential Euler, exact for
+        constant input; for AdEx cells exponential Rosenbrock-Euler (second order: the
+        exponential term linearised over each step), with the spike, as in NEST's
+        ``aeif_cond_exp``, where v reaches ``v_spike`` inside the step (found in
+        sub-steps), v reset and w increased there. Its spike times stay within a step
+        or two of NEST's over 20 spikes (tests/test_adex_vs_nest.py). ``"rk2"``: Heun's
+        second-order Runge-Kutta, spikes checked at the ends of steps (AdEx spikes then
+        fall behind NEST's, ~5 steps by the 20th);
+        it needs every ``tau_m`` and ``tau_w`` above ``dt / 2``. A run whose state becomes
+        non-finite stops with a ValueError.
     record_spikes : sequence of str or "all", optional
         Labels of the populations whose spikes are recorded. Default: every
         population of neurons; spike sources only when named or with "all" (an
