@@ -7,13 +7,11 @@ with a progress bar; a run the user has moved on from is stopped and dropped), k
 the last result in ``panel.result`` and shows the code that reproduces it.
 """
 
-from .base import Panel, ensure_bokehjs
+from .base import Figure, Panel, ensure_bokehjs
 from .calibration import CalibrationPanel
 from .microcircuit import MicrocircuitPanel
 from .random_network import RandomNetworkPanel
 from .single_neuron import SingleNeuronPanel
 
-ensure_bokehjs()
-
-__all__ = ["Panel", "ensure_bokehjs", "SingleNeuronPanel", "CalibrationPanel",
+__all__ = ["Panel", "Figure", "ensure_bokehjs", "SingleNeuronPanel", "CalibrationPanel",
            "RandomNetworkPanel", "MicrocircuitPanel"]
