@@ -176,8 +176,11 @@ class Student:
         self.shots = 0
 
     def open(self) -> None:
-        self.page.goto(f"{self.url}/lab/tree/{self.notebook}?token={TOKEN}")
-        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=RUN_TIMEOUT_MS)
+        # reset: a workspace of this notebook alone (JupyterLab would reopen the
+        # notebooks of the pages before, each with its kernel)
+        self.page.goto(f"{self.url}/lab/tree/{self.notebook}?reset&token={TOKEN}")
+        self.page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached",
+                                    timeout=RUN_TIMEOUT_MS)
         # the kernel is up when the status bar says so
         self.page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(
             timeout=RUN_TIMEOUT_MS)
@@ -186,35 +189,45 @@ class Student:
         if no.count():
             no.first.click()
 
+    def prompts(self) -> list[str]:
+        return self.page.locator(
+            ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt").all_text_contents()
+
     def run_all(self) -> None:
-        """Run > Run All Cells, and wait until every code cell has its number."""
+        """Run > Run All Cells, and wait until the last code cell has a new number."""
+        numbers = [int(n) for p in self.prompts() for n in re.findall(r"\[(\d+)\]", p)]
+        before = max(numbers, default=0)  # a reloaded page shows the last run's numbers
         for attempt in range(3):
             self.page.get_by_role("menuitem", name="Run", exact=True).click()
             self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             try:  # a kernel still connecting may drop the request: ask again
                 self.page.wait_for_function(
-                    """() => [...document.querySelectorAll(
-                        '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')].some(
-                        p => /\\[(\\*|\\d+)\\]/.test(p.textContent))""", timeout=20_000)
+                    """before => [...document.querySelectorAll(
+                        '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')].some(p => {
+                        const m = p.textContent.match(/\\[(\\*|\\d+)\\]/);
+                        return m && (m[1] === '*' || Number(m[1]) > before); })""",
+                    arg=before, timeout=20_000)
                 break
             except playwright.TimeoutError:
                 continue
         try:
+            # the cells run in order and Run All stops at an error: the last cell
+            # (the panel's, on screen when it runs) numbered anew means all ran
             self.page.wait_for_function(
-                """() => {
-                    const prompts = [...document.querySelectorAll(
-                        '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
-                    return prompts.length > 0 &&
-                           prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-                }""", timeout=RUN_TIMEOUT_MS)
+                """before => {
+                    const prompts = document.querySelectorAll(
+                        '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt');
+                    const m = prompts.length > 0 &&
+                        prompts[prompts.length - 1].textContent.match(/\\[(\\d+)\\]/);
+                    return m && Number(m[1]) > before;
+                }""", arg=before, timeout=RUN_TIMEOUT_MS)
         except playwright.TimeoutError:
             self.page.screenshot(path=str(self.folder / "run_all_timeout.png"),
                                  full_page=True)
-            prompts = self.page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt")
             errors = self.page.locator(".jp-OutputArea-output[data-mime-type="
                                        "'application/vnd.jupyter.stderr']").all_inner_texts()
-            raise AssertionError(f"Run All did not finish: prompts {prompts.all_inner_texts()}"
-                                 f", errors {errors}") from None
+            raise AssertionError(f"Run All did not finish: prompts {self.prompts()}, "
+                                 f"errors {errors}") from None
 
     def errors_on_the_page(self) -> list[str]:
         text = self.page.locator(".jp-Notebook").first.inner_text()
@@ -269,7 +282,7 @@ class Student:
 
     def picture(self, panel, label: str) -> bytes:
         """A screenshot of the panel's figures, saved in the test's folder."""
-        self.page.wait_for_timeout(1500)  # bokeh redraws on its next animation frame
+        self.page.wait_for_timeout(800)  # bokeh redraws on its next animation frame
         figures = panel.locator(".widget-hbox").first.locator(".widget-vbox").last
         self.shots += 1
         path = self.folder / f"{self.notebook[:2]}_{self.shots:02d}_{label}.png"
@@ -315,26 +328,27 @@ def assert_page_is_clean(student: Student, when: str) -> None:
 # changed ten times in a row and its ten values, then what the final code must say.
 CHANGES = {
     "single neuron": dict(
-        changes=[("choose", "model", "AdEx: bursting"), ("slider", "current (nA)", 0.8),
+        changes=[("choose", "model", "AdEx: tonic"), ("slider", "current (nA)", 0.8),
                  ("checkbox", "calibrated"), ("toggle", "ideal"),
                  ("toggle", "emulated wafer")],
         rapid=("current (nA)", [0.6, 0.7, 0.6, 0.7, 0.6, 0.7, 0.6, 0.7, 0.6, 0.9]),
-        code=[r"naud_pattern\('bursting'\)", r"calibrated=False", r"0\.9\b"]),
+        code=[r"naud_pattern\('tonic'\)", r"calibrated=False", r"0\.9\b"]),
     "calibration": dict(
         changes=[("choose", "parameter", "tau_m"), ("slider", "variation", 0.5),
                  ("slider", "chip (wafer seed)", 3), ("slider", "reprogram trial", 2)],
         rapid=("reprogram trial", [3, 4, 3, 4, 3, 4, 3, 4, 3, 5]),
         code=[r"variation=0\.5\b", r"seed=3\b", r"trial=5\b", r"'tau_m'"]),
+    # the smallest network first: the rest runs in a fraction of a second each
     "random network": dict(
-        changes=[("slider", "g", 6), ("toggle", "ideal"), ("toggle", "emulated wafer"),
-                 ("checkbox", "routing loss")],
+        changes=[("slider", "neurons", 500), ("slider", "g", 6), ("toggle", "ideal"),
+                 ("toggle", "emulated wafer"), ("checkbox", "routing loss")],
         rapid=("variation", [0, 1, 0, 1, 0, 1, 0, 1, 0, 0.5]),
-        code=[r"g=6\b", r"variation=0\.5\b", r"routing_loss=False"]),
+        code=[r"n_neurons=500\b", r"g=6\b", r"variation=0\.5\b", r"routing_loss=False"]),
     "microcircuit": dict(
-        changes=[("slider", "K scaling", 0.3), ("choose", "background", "dc"),
+        changes=[("slider", "N scaling", 0.02), ("choose", "background", "dc"),
                  ("toggle", "hardware"), ("toggle", "original")],
-        rapid=("N scaling", [0.03, 0.04, 0.03, 0.04, 0.03, 0.04, 0.03, 0.04, 0.03, 0.02]),
-        code=[r"K_scaling=0\.3\b", r"N_scaling=0\.02\b", r"background='dc'"]),
+        rapid=("K scaling", [0.2, 0.3, 0.2, 0.3, 0.2, 0.3, 0.2, 0.3, 0.2, 0.25]),
+        code=[r"N_scaling=0\.02\b", r"K_scaling=0\.25\b", r"background='dc'"]),
 }
 
 
@@ -354,7 +368,18 @@ def test_a_panel_works_in_the_browser_on_a_fresh_page_and_after_a_reload(
         student.page.screenshot(path=str(tmp_path / f"{notebook[:2]}_page.png"),
                                 full_page=True)
         student.page.close()
+        shut_down_kernels(lab)
         print(f"screenshots in {tmp_path}")
+
+
+def shut_down_kernels(url: str) -> None:
+    """End the notebook's kernel (a student's closed tab would leave it running)."""
+    with urllib.request.urlopen(f"{url}/api/sessions?token={TOKEN}") as response:
+        sessions = json.load(response)
+    for session in sessions:
+        request = urllib.request.Request(
+            f"{url}/api/sessions/{session['id']}?token={TOKEN}", method="DELETE")
+        urllib.request.urlopen(request).close()
 
 
 def use_the_panel(student: Student, name: str) -> None:
