@@ -61,6 +61,8 @@ class Raster:
     def __init__(self, ds: xr.Dataset | None = None, *, max_spikes: int = 100_000,
                  title: str = "Spike raster") -> None:
         self.max_spikes = int(max_spikes)
+        #: Spikes drawn, and spikes in the Datasets given since the last ``update``.
+        self.shown, self.total = 0, 0
         self.source = ColumnDataSource(self._empty())
         self.figure = figure(width=WIDTH, height=320, title=title,
                              x_axis_label="biological time (ms)", y_axis_label="neuron",
@@ -82,15 +84,16 @@ class Raster:
         return {"time": [], "row": [], "population": [], "local_index": [],
                 "hardware_time": [], "color": []}
 
-    def _data(self, ds: xr.Dataset) -> dict:
+    def _data(self, ds: xr.Dataset, limit: int) -> dict:
+        """The columns of ``ds``'s spikes, evenly thinned to at most ``limit``."""
         recorded = ds.spikes_recorded.values
         # rows: recorded cells only, in network order
         row_of_cell = np.cumsum(recorded) - 1
         time = ds.spike_time.values
         cell = ds.spike_neuron.values
         keep = slice(None)
-        if time.size > self.max_spikes:
-            keep = np.linspace(0, time.size - 1, self.max_spikes).astype(np.int64)
+        if time.size > limit:
+            keep = np.linspace(0, time.size - 1, max(limit, 0)).astype(np.int64)
         populations = ds.population.values
         colors = population_colors(populations[recorded])
         population = populations[cell[keep]]
@@ -100,16 +103,26 @@ class Raster:
                 "hardware_time": time[keep] / _speedup(ds) * 1e3,
                 "color": np.array([colors[p] for p in population], dtype=object)}
 
+    def _retitle(self) -> None:
+        self.figure.title.text = (
+            self._title if self.shown == self.total else
+            f"{self._title} ({self.shown:,} of {self.total:,} spikes shown)")
+
     def update(self, ds: xr.Dataset) -> None:
         """Show the spikes of ``ds`` instead."""
-        self.source.data = self._data(ds)
-        shown, total = len(self.source.data["time"]), int(ds.sizes.get("spike", 0))
-        self.figure.title.text = (self._title if shown == total else
-                                  f"{self._title} ({shown:,} of {total:,} spikes shown)")
+        data = self._data(ds, self.max_spikes)
+        self.shown, self.total = len(data["time"]), int(ds.sizes.get("spike", 0))
+        self.source.data = data
+        self._retitle()
 
     def stream(self, ds: xr.Dataset) -> None:
-        """Add the spikes of ``ds`` (a later chunk of the same run) to those shown."""
-        self.source.stream(self._data(ds))
+        """Add the spikes of ``ds`` (a later chunk of the same run) to those shown,
+        within ``max_spikes`` in all (the title says how many are shown)."""
+        data = self._data(ds, self.max_spikes - self.shown)
+        self.shown += len(data["time"])
+        self.total += int(ds.sizes.get("spike", 0))
+        self.source.stream(data)
+        self._retitle()
 
 
 class Traces:
@@ -266,7 +279,7 @@ class Comparison:
         self.figure.vbar(x="x", top="value", width=0.9, color="color", source=self.source,
                          legend_field="run")
         self.figure.xaxis.major_label_orientation = 0.8
-        self.figure.legend.location = "top_left"
+        self.figure.add_layout(self.figure.legend[0], "right")  # never over a bar
         if comparison is not None:
             self.update(comparison)
 
@@ -340,6 +353,7 @@ class WaferMap:
                                         title="neurons"), "right")
         self.figure.legend.click_policy = "hide"
         self.figure.legend.orientation = "horizontal"
+        self.figure.legend.ncols = 2  # the four entries in one row are wider than the map
         self.figure.add_layout(self.figure.legend[0], "below")
         self.figure.axis.visible = False
         self.figure.grid.visible = False

@@ -32,9 +32,22 @@ def test_raster_shows_every_recorded_spike_and_redraws(runs):
     assert raster.source.data["row"].max() < int(ideal.spikes_recorded.sum())
     thin = plotting.Raster(ideal, max_spikes=100)
     assert len(thin.source.data["time"]) == 100 and "100 of" in thin.figure.title.text
-    before = len(thin.source.data["time"])
-    thin.stream(wafer)
-    assert len(thin.source.data["time"]) == before + 100
+
+
+
+def test_a_streamed_raster_stays_within_its_limit_and_its_title_says_so(runs):
+    wafer, ideal = runs
+    limit = wafer.sizes["spike"] + ideal.sizes["spike"] // 2
+    raster = plotting.Raster(wafer, max_spikes=limit)
+    assert raster.figure.title.text == "Spike raster"  # all shown
+    raster.stream(ideal)  # a later chunk: only half of it fits
+    shown = len(raster.source.data["time"])
+    total = wafer.sizes["spike"] + ideal.sizes["spike"]
+    assert shown == limit
+    assert raster.figure.title.text == f"Spike raster ({shown:,} of {total:,} spikes shown)"
+    raster.update(ideal)  # a new run: title and data start afresh
+    assert len(raster.source.data["time"]) == ideal.sizes["spike"]
+    assert raster.figure.title.text == "Spike raster"
 
 
 def test_traces_population_rate_and_histograms(runs):
@@ -87,3 +100,25 @@ def test_phase_diagram_of_a_sweep():
         float(result.rate.sel(population="E", g=6.0, eta=2.0)))
     assert set(diagram.source.data["label"]) <= {"AI", "SI", "SR", "AR", "silent",
                                                  "undetermined"}
+
+
+def legend_row_width(legend, font_px=13.0):
+    """A generous estimate of a legend's widest row, px: bokeh's default label font is
+    13 px and its glyphs average under 0.6 em; each entry adds a 20 px glyph and
+    padding (bokeh's default label_standoff, spacing and glyph_width sum to 35 px)."""
+    labels = [item.label.value for item in legend.items]
+    per_row = legend.ncols if legend.orientation == "horizontal" else 1
+    per_row = per_row or len(labels)
+    widths = [0.6 * font_px * len(label) + 35 for label in labels]
+    return max(sum(widths[i:i + per_row]) for i in range(0, len(widths), per_row))
+
+
+def test_legends_neither_cover_bars_nor_run_off_the_map(runs):
+    from bokeh.models import Legend
+    wafer, ideal = runs
+    bars = plotting.Comparison(compare(wafer, ideal))
+    assert any(isinstance(r, Legend) for r in bars.figure.right)  # beside the bars
+    wafer_map = plotting.WaferMap(wafer)
+    (legend,) = wafer_map.figure.below[-1:]
+    assert isinstance(legend, Legend)
+    assert legend_row_width(legend) <= wafer_map.figure.width

@@ -10,7 +10,7 @@ from bss1lab.experiments.calibration import realised_parameters
 from bss1lab.hardware import Wafer
 from bss1lab.plotting import Calibration
 
-from .base import STYLE, Panel, chip_slider, slider, variation_slider
+from .base import STYLE, Call, Panel, chip_slider, number, variation_slider
 
 __all__ = ["CalibrationPanel"]
 
@@ -34,18 +34,25 @@ class CalibrationPanel(Panel):
                                     description="parameter", style=STYLE),
             "variation": variation_slider(),
             "seed": chip_slider(),
-            "trial": slider("reprogram trial", 0, 0, 10, 1),
+            "trial": number("reprogram trial", 0, 0, 10, 1),
         }
         self.plot = Calibration()
         return [self.plot.figure]
 
-    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
-        return realised_parameters(wafer=Wafer(variation=values["variation"],
-                                               seed=values["seed"]),
-                                   trial=values["trial"])
+    def calls(self, values: dict) -> dict[str, Call]:
+        return {"ds": Call(realised_parameters, kwargs=dict(
+            wafer=Wafer(variation=values["variation"], seed=values["seed"]),
+            trial=values["trial"]))}
 
-    def _show(self, ds: xr.Dataset) -> None:
-        self.plot.parameter = self.controls["parameter"].value
+    def epilogue(self, values: dict) -> str:
+        return f"ds[{values['parameter']!r}].std('neuron')"
+
+    def _experiment(self, calls: dict[str, Call], on_chunk) -> xr.Dataset:
+        # mapping only, nothing is run: a few tens of ms, no chunk to stop at
+        return calls["ds"]()
+
+    def _show(self, ds: xr.Dataset, values: dict) -> None:
+        self.plot.parameter = values["parameter"]
         self.plot.update(ds)
         spread = ds.std("neuron")
         rows = "".join(
@@ -54,10 +61,3 @@ class CalibrationPanel(Panel):
             f"<td>{ds[name].attrs['units']}</td></tr>" for name in PARAMETERS if name in ds)
         self.report.value = ("<table><tr><th>parameter</th><th>sd uncalibrated</th>"
                              f"<th>sd calibrated</th><th></th></tr>{rows}</table>")
-
-    def code(self, values: dict) -> str:
-        return ("from bss1lab.experiments.calibration import realised_parameters\n"
-                "from bss1lab.hardware import Wafer\n"
-                f"ds = realised_parameters(wafer=Wafer(variation={values['variation']:g}, "
-                f"seed={values['seed']}), trial={values['trial']})\n"
-                f"ds[{values['parameter']!r}].std('neuron')")

@@ -12,7 +12,7 @@ from bss1lab.hardware import Wafer
 from bss1lab.network.microcircuit import POPULATIONS
 from bss1lab.plotting import Comparison, Raster
 
-from .base import STYLE, Panel, slider, variation_slider
+from .base import STYLE, Call, Panel, number, variation_slider
 from .random_network import hardware_report
 
 __all__ = ["MicrocircuitPanel"]
@@ -37,50 +37,51 @@ class MicrocircuitPanel(Panel):
         self.controls = {
             "flavour": w.ToggleButtons(options=["original", "hardware"], value="original",
                                        style={"button_width": "110px"}),
-            "N_scaling": slider("N scaling", 0.05, 0.02, 0.2, 0.01),
-            "K_scaling": slider("K scaling", 0.5, 0.1, 1.0, 0.05),
+            "N_scaling": number("N scaling", 0.05, 0.02, 0.2, 0.01),
+            "K_scaling": number("K scaling", 0.5, 0.1, 1.0, 0.05),
             "background": w.Dropdown(options=["poisson", "dc"], value="poisson",
                                      description="background", style=STYLE),
             "variation": variation_slider(),
-            "duration": slider("duration (ms)", self.duration, 300.0, 5000.0, 100.0),
+            "duration": number("duration (ms)", self.duration, 300.0, 5000.0, 100.0),
         }
         self.raster = Raster(title="spikes", max_spikes=60_000)
         self.rates = Comparison(variable="rate", title="population rates (Hz)")
         return [column(self.rates.figure, self.raster.figure)]
 
-    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
+    def calls(self, values: dict) -> dict[str, Call]:
         common = dict(duration=values["duration"], seed=0)
         if values["flavour"] == "original":
-            ds = cortical_microcircuit("original", N_scaling=values["N_scaling"],
-                                       K_scaling=values["K_scaling"],
-                                       background=values["background"], on_chunk=on_chunk,
-                                       **common)
+            return {"ds": Call(cortical_microcircuit, ("original",), dict(
+                N_scaling=values["N_scaling"], K_scaling=values["K_scaling"],
+                background=values["background"], **common))}
+        return {"ds": Call(cortical_microcircuit, ("hardware",), dict(
+                    wafer=Wafer(variation=values["variation"]), **common)),
+                "ideal": Call(cortical_microcircuit, ("hardware",), dict(
+                    wafer=Wafer.ideal(), **common))}
+
+    epilogue_uses = (compare,)
+
+    def epilogue(self, values: dict) -> str:
+        return "" if values["flavour"] == "original" else "compare(ds, ideal)"
+
+    def _experiment(self, calls: dict[str, Call], on_chunk) -> xr.Dataset:
+        if "ideal" not in calls:
+            ds = calls["ds"](on_chunk=on_chunk)
             # the original model runs ideal only: one run to show, summarised once
             self._comparison = population_summary(ds).expand_dims(run=["ideal"])
-        else:
-            ds = cortical_microcircuit("hardware", wafer=Wafer(variation=values["variation"]),
-                                       on_chunk=on_chunk, **common)
-            ideal = cortical_microcircuit("hardware", wafer=Wafer.ideal(), **common)
-            self._comparison = compare(ds, ideal)
+            return ds
+        # the wafer's run is streamed; its ideal twin only counts in the progress
+        # and stops too when the user moves on
+        ds = calls["ds"](on_chunk=lambda chunk, fraction: on_chunk(chunk, fraction / 2))
+        if ds.attrs["stopped_early"]:
+            return ds  # dropped: the user moved on
+        ideal = calls["ideal"](on_chunk=lambda chunk, fraction: on_chunk(
+            chunk, 0.5 + fraction / 2, stream=False))
+        self._comparison = compare(ds, ideal)
         return ds
 
-    def _show(self, ds: xr.Dataset) -> None:
+    def _show(self, ds: xr.Dataset, values: dict) -> None:
         self.rates.reference = ds.reference_rate
         self.rates.update(self._comparison.sel(population=list(POPULATIONS)))
         self.raster.update(ds)
         self.report.value = hardware_report(ds)
-
-    def code(self, values: dict) -> str:
-        if values["flavour"] == "original":
-            return ("from bss1lab.experiments import cortical_microcircuit\n"
-                    f"ds = cortical_microcircuit('original', N_scaling={values['N_scaling']:g}, "
-                    f"K_scaling={values['K_scaling']:g},\n"
-                    f"                           background={values['background']!r}, "
-                    f"duration={values['duration']:g}, seed=0)")
-        return ("from bss1lab.experiments import compare, cortical_microcircuit\n"
-                "from bss1lab.hardware import Wafer\n"
-                f"ds = cortical_microcircuit('hardware', wafer=Wafer(variation="
-                f"{values['variation']:g}), duration={values['duration']:g}, seed=0)\n"
-                f"ideal = cortical_microcircuit('hardware', wafer=Wafer.ideal(), "
-                f"duration={values['duration']:g}, seed=0)\n"
-                "compare(ds, ideal)")

@@ -12,7 +12,7 @@ from bss1lab.hardware import EFFECTS, Wafer
 from bss1lab.network.brunel import BRUNEL_SIZE, HARDWARE_SIZE
 from bss1lab.plotting import PopulationRate, Raster, Traces
 
-from .base import Panel, slider, variation_slider, wafer_toggle
+from .base import Call, Panel, number, variation_slider, wafer_toggle
 
 __all__ = ["RandomNetworkPanel", "hardware_report"]
 
@@ -52,10 +52,10 @@ class RandomNetworkPanel(Panel):
 
     def _build(self) -> list:
         self.controls = {
-            "n_neurons": slider("neurons", HARDWARE_SIZE, 500, BRUNEL_SIZE, 100),
-            "g": slider("g", 5.0, 1.0, 10.0, 0.5),
-            "eta": slider("eta", 2.0, 0.5, 4.0, 0.1),
-            "duration": slider("duration (ms)", self.duration, 200.0, 5000.0, 100.0),
+            "n_neurons": number("neurons", HARDWARE_SIZE, 500, BRUNEL_SIZE, 100),
+            "g": number("g", 5.0, 1.0, 10.0, 0.5),
+            "eta": number("eta", 2.0, 0.5, 4.0, 0.1),
+            "duration": number("duration (ms)", self.duration, 200.0, 5000.0, 100.0),
             "wafer": wafer_toggle(),
             "variation": variation_slider(),
             **{effect: w.Checkbox(value=True, description=effect.replace("_", " "),
@@ -66,42 +66,27 @@ class RandomNetworkPanel(Panel):
         self.trace = Traces(variable="v", max_traces=1, title="membrane of E neuron 0")
         return [column(self.raster.figure, self.rate.figure, self.trace.figure)]
 
-    def _wafer(self, values: dict) -> Wafer:
+    @staticmethod
+    def _wafer(values: dict) -> Wafer:
         if values["wafer"] == "ideal":
             return Wafer.ideal()
         return Wafer(variation=values["variation"],
                      **{e: values[e] for e in EFFECTS if e != "variation"})
 
-    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
-        self._first_chunk = True
-        return balanced_random_network(
+    def calls(self, values: dict) -> dict[str, Call]:
+        return {"ds": Call(balanced_random_network, kwargs=dict(
             n_neurons=values["n_neurons"], g=values["g"], eta=values["eta"],
             duration=values["duration"], wafer=self._wafer(values), seed=0,
-            record_variables=["v"], record_cells={"E": [0]}, on_chunk=on_chunk)
+            record_variables=["v"], record_cells={"E": [0]}))}
 
     def _stream(self, chunk: xr.Dataset) -> None:
-        if self._first_chunk:
+        if chunk.attrs["start_ms"] == 0.0:  # a new run's first chunk
             self.raster.update(chunk)
-            self._first_chunk = False
         else:
             self.raster.stream(chunk)
 
-    def _show(self, ds: xr.Dataset) -> None:
+    def _show(self, ds: xr.Dataset, values: dict) -> None:
         self.raster.update(ds)
         self.rate.update(ds)
         self.trace.update(ds)
         self.report.value = hardware_report(ds)
-
-    def code(self, values: dict) -> str:
-        if values["wafer"] == "ideal":
-            wafer = "Wafer.ideal()"
-        else:
-            off = [e for e in EFFECTS if e != "variation" and not values[e]]
-            wafer = (f"Wafer(variation={values['variation']:g}"
-                     + "".join(f", {e}=False" for e in off) + ")")
-        return ("from bss1lab.experiments import balanced_random_network\n"
-                "from bss1lab.hardware import Wafer\n"
-                f"ds = balanced_random_network(n_neurons={values['n_neurons']}, "
-                f"g={values['g']:g}, eta={values['eta']:g},\n"
-                f"                             duration={values['duration']:g}, "
-                f"wafer={wafer}, seed=0)")

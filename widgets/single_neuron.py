@@ -11,7 +11,8 @@ from bss1lab.network import IF_cond_exp
 from bss1lab.network.adex import NAUD_2008, naud_pattern
 from bss1lab.plotting import Traces
 
-from .base import STYLE, Panel, chip_slider, slider, variation_slider, wafer_toggle
+from .base import (STYLE, Call, Panel, chip_slider, number, variation_slider,
+                   wafer_toggle)
 
 __all__ = ["SingleNeuronPanel"]
 
@@ -33,7 +34,7 @@ class SingleNeuronPanel(Panel):
         self.controls = {
             "model": w.Dropdown(options=MODELS, value="AdEx: adapting",
                                 description="model", style=STYLE),
-            "current": slider("current (nA)", 0.5, 0.0, 1.5, 0.05),
+            "current": number("current (nA)", 0.5, 0.0, 1.5, 0.05),
             "wafer": wafer_toggle(),
             "calibrated": w.Checkbox(value=True, description="calibrated"),
             "variation": variation_slider(),
@@ -50,18 +51,20 @@ class SingleNeuronPanel(Panel):
                                v_reset=-58.0, tau_refrac=2.0), None
         return naud_pattern(model.split(": ")[1])
 
-    def _wafer(self, values: dict) -> Wafer:
+    @staticmethod
+    def _wafer(values: dict) -> Wafer:
         if values["wafer"] == "ideal":
             return Wafer.ideal()
         return Wafer(calibrated=values["calibrated"], variation=values["variation"],
                      seed=values["seed"])
 
-    def _experiment(self, values: dict, on_chunk) -> xr.Dataset:
+    def calls(self, values: dict) -> dict[str, Call]:
         cell, _ = self.cell(values["model"])
-        return single_neuron(cell, 500.0, current=(50.0, 450.0, values["current"]),
-                             wafer=self._wafer(values), record_interval=0.2)
+        return {"ds": Call(single_neuron, (cell, 500.0), dict(
+            current=(50.0, 450.0, values["current"]), wafer=self._wafer(values),
+            record_interval=0.2))}
 
-    def _show(self, ds: xr.Dataset) -> None:
+    def _show(self, ds: xr.Dataset, values: dict) -> None:
         self.traces.update(ds)
         spikes = ds.sizes["spike"]
         self.report.value = (
@@ -69,19 +72,3 @@ class SingleNeuronPanel(Panel):
             f"wafer runs this in <b>{ds.attrs['wafer_duration_s'] * 1e6:.0f} us</b>, the "
             f"emulator took {ds.attrs['wall_time_s'] * 1e3:.0f} ms. "
             f"{ds.attrs['wafer']}")
-
-    def code(self, values: dict) -> str:
-        model = values["model"]
-        cell = ("IF_cond_exp(cm=0.2, tau_m=20.0, v_rest=-70.0, v_thresh=-50.0, "
-                "v_reset=-58.0, tau_refrac=2.0)" if model == "LIF"
-                else f"naud_pattern({model.split(': ')[1]!r})[0]")
-        wafer = ("Wafer.ideal()" if values["wafer"] == "ideal" else
-                 f"Wafer(calibrated={values['calibrated']}, variation="
-                 f"{values['variation']:g}, seed={values['seed']})")
-        return ("from bss1lab.experiments import single_neuron\n"
-                "from bss1lab.hardware import Wafer\n"
-                "from bss1lab.network import IF_cond_exp\n"
-                "from bss1lab.network.adex import naud_pattern\n"
-                f"ds = single_neuron({cell}, 500.0,\n"
-                f"                   current=(50.0, 450.0, {values['current']:g}),\n"
-                f"                   wafer={wafer}, record_interval=0.2)")

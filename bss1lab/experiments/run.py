@@ -159,7 +159,9 @@ def single_neuron(cell_type: CellType, duration: float, *,
                   excitatory_weight: float = 0.01, inhibitory_weight: float = 0.01,
                   delay: float = 1.0, wafer: Wafer | None = None, seed: int = 0,
                   dt: float = DEFAULT_DT, method: str = "exponential",
-                  record_interval: float | None = None) -> xr.Dataset:
+                  record_interval: float | None = None,
+                  on_chunk: Callable[[xr.Dataset, float], bool | None] | None = None,
+                  chunk_ms: float = 100.0) -> xr.Dataset:
     """Run one neuron with an optional step current and input spike trains.
 
     Parameters
@@ -179,8 +181,8 @@ def single_neuron(cell_type: CellType, duration: float, *,
         Synaptic delay, ms.
     wafer : Wafer, optional
         Default ``Wafer()``; ``Wafer.ideal()`` for the reference.
-    seed, dt, method, record_interval
-        As for :func:`run`.
+    seed, dt, method, record_interval, on_chunk, chunk_ms
+        As for :func:`run` (``on_chunk`` returning False stops the run).
 
     Returns
     -------
@@ -213,4 +215,5 @@ def single_neuron(cell_type: CellType, duration: float, *,
     variables = [v for v in cell_type.recordable if v != "spikes"]
     return run(Network(*items, label=f"single {type(cell_type).__name__}"), duration,
                wafer=wafer, seed=seed, dt=dt, method=method, record_variables=variables,
-               record_cells={"neuron": [0]}, record_interval=record_interval)
+               record_cells={"neuron": [0]}, record_interval=record_interval,
+               on_chunk=on_chunk, chunk_ms=chunk_ms)
