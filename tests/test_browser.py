@@ -2,11 +2,13 @@
 as a student meets the course. For each of the four panels (single neuron: notebook
 01, calibration: 02, random network: 04, microcircuit: 05) the notebook up to and with
 its panel is run with Run All on a fresh kernel; each kind of control the panel has is
-changed (dropdown, slider, toggle buttons, checkbox), then one control ten times in a
-row without waiting; the page is reloaded and Run All runs again on the same kernel.
+changed (dropdown, a number typed into its box, a slider moved with the keyboard,
+toggle buttons, checkbox), then one number ten times in a row without waiting, then a
+bad number is typed; the page is reloaded and Run All runs again on the same kernel.
 Every time: no javascript-error box, no bokeh error in the browser console, every
-figure drawn, the picture changed, and the panel's code box (built from the call it
-ran) holding the final controls' values. Screenshots go to the test's tmp folder.
+figure drawn, the picture changed, the panel's code box (built from the call it ran)
+holding the final controls' values, and the bad number refused in words. Screenshots
+go to the test's tmp folder.
 
 One JupyterLab server serves all four notebooks; the numba engine is compiled (or
 its cache checked) in a subprocess before the server starts, so no kernel compiles
@@ -65,6 +67,10 @@ PANELS = {
                      "MicrocircuitPanel(duration=1000.0)",
                      "MicrocircuitPanel(duration=300.0)", "The cortical microcircuit"),
 }
+
+
+#: the first notebook: figures, no panel
+WELCOME = "00_welcome.ipynb"
 
 
 def free_port() -> int:
@@ -127,6 +133,7 @@ def lab(tmp_path_factory):
     subprocess.run([sys.executable, "-c", WARM_UP], check=True, cwd=folder, timeout=900)
     for name, panel_call, shorter, _ in PANELS.values():
         notebook_up_to_its_panel(name, panel_call, shorter, folder)
+    shutil.copy(ROOT / "notebooks" / WELCOME, folder / WELCOME)
     port = free_port()
     log_path = folder / "jupyterlab.log"
     log = open(log_path, "w")
@@ -280,6 +287,20 @@ class Student:
                    return m && Number(m[1]) >= number; })""",
             arg=[handle, number], timeout=RUN_TIMEOUT_MS)
 
+    def wait_for_the_last_run(self, panel, code: list[str]) -> None:
+        """Wait until the code box shows the last controls' call and its run is done
+        (a run the user moved on from never says "done": the panel drops it)."""
+        handle = panel.element_handle()
+        self.page.wait_for_function(
+            """([panel, patterns]) => {
+                const code = panel.querySelector('textarea').value;
+                const texts = [...panel.querySelectorAll('.widget-html')]
+                    .map(h => h.textContent);
+                return patterns.every(p => new RegExp(p).test(code)) &&
+                       texts.some(t => /run \\d+ done in/.test(t)) &&
+                       !texts.some(t => t.includes('running...'));
+            }""", arg=[handle, code], timeout=RUN_TIMEOUT_MS)
+
     def picture(self, panel, label: str) -> bytes:
         """A screenshot of the panel's figures, saved in the test's folder."""
         self.page.wait_for_timeout(800)  # bokeh redraws on its next animation frame
@@ -293,14 +314,24 @@ class Student:
 
     # --- controls, as a user changes them ------------------------------------------
 
-    def type_into_slider(self, panel, label: str, value) -> None:
-        slider = panel.locator(".widget-slider").filter(
-            has=self.page.locator(".widget-label", has_text=re.compile(f"^{re.escape(label)}$")))
-        readout = slider.first.locator(".widget-readout")
-        readout.click()
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.type(str(value))
-        self.page.keyboard.press("Enter")
+    def number_control(self, panel, label: str):
+        """A panel's number control: its slider (labelled) and text box."""
+        return panel.locator(
+            ".widget-hbox:has(> .widget-slider):has(> .bss1lab-number)").filter(
+            has=self.page.locator(".widget-slider .widget-label",
+                                  has_text=re.compile(f"^{re.escape(label)}$"))).first
+
+    def type_into_box(self, panel, label: str, value) -> None:
+        """Type a number into the box next to a slider, and press Enter."""
+        box = self.number_control(panel, label).locator(".bss1lab-number input")
+        box.fill(str(value))
+        box.press("Enter")
+
+    def step_slider(self, panel, label: str) -> None:
+        """Move a slider one step right with the keyboard, as a user can."""
+        handle = self.number_control(panel, label).locator(".noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
 
     def click_toggle(self, panel, option: str) -> None:
         panel.locator(".widget-toggle-buttons button", has_text=option).first.click()
@@ -328,33 +359,54 @@ def assert_page_is_clean(student: Student, when: str) -> None:
 # changed ten times in a row and its ten values, then what the final code must say.
 CHANGES = {
     "single neuron": dict(
-        changes=[("choose", "model", "AdEx: tonic"), ("slider", "current (nA)", 0.8),
-                 ("checkbox", "calibrated"), ("toggle", "ideal"),
+        changes=[("choose", "model", "LIF"), ("type", "current (nA)", 0.8),
+                 ("step", "current (nA)"), ("checkbox", "calibrated"), ("toggle", "ideal"),
                  ("toggle", "emulated wafer")],
         rapid=("current (nA)", [0.6, 0.7, 0.6, 0.7, 0.6, 0.7, 0.6, 0.7, 0.6, 0.9]),
-        code=[r"naud_pattern\('tonic'\)", r"calibrated=False", r"0\.9\b"]),
+        code=[r"IF_cond_exp\(", r"calibrated=False", r"current=\(50\.0, 450\.0, 0\.9\)"]),
     "calibration": dict(
-        changes=[("choose", "parameter", "tau_m"), ("slider", "variation", 0.5),
-                 ("slider", "chip (wafer seed)", 3), ("slider", "reprogram trial", 2)],
+        changes=[("choose", "parameter", "tau_m"), ("type", "variation", 0.5),
+                 ("step", "chip (wafer seed)"), ("type", "reprogram trial", 2)],
         rapid=("reprogram trial", [3, 4, 3, 4, 3, 4, 3, 4, 3, 5]),
-        code=[r"variation=0\.5\b", r"seed=3\b", r"trial=5\b", r"'tau_m'"]),
+        code=[r"variation=0\.5\b", r"seed=1\b", r"trial=5\b", r"'tau_m'"]),
     # the smallest network first: the rest runs in a fraction of a second each
     "random network": dict(
-        changes=[("slider", "neurons", 500), ("slider", "g", 6), ("toggle", "ideal"),
-                 ("toggle", "emulated wafer"), ("checkbox", "routing loss")],
+        changes=[("type", "neurons", 500), ("type", "g", 6), ("step", "eta"),
+                 ("toggle", "ideal"), ("toggle", "emulated wafer"),
+                 ("checkbox", "routing loss")],
         rapid=("variation", [0, 1, 0, 1, 0, 1, 0, 1, 0, 0.5]),
-        code=[r"n_neurons=500\b", r"g=6\b", r"variation=0\.5\b", r"routing_loss=False"]),
+        code=[r"n_neurons=500\b", r"g=6(\.0)?\b", r"eta=2\.1\b", r"variation=0\.5\b",
+              r"routing_loss=False"]),
     "microcircuit": dict(
-        changes=[("slider", "N scaling", 0.02), ("choose", "background", "dc"),
-                 ("toggle", "hardware"), ("toggle", "original")],
+        changes=[("type", "N scaling", 0.02), ("step", "K scaling"),
+                 ("choose", "background", "dc"), ("toggle", "hardware"),
+                 ("toggle", "original")],
         rapid=("K scaling", [0.2, 0.3, 0.2, 0.3, 0.2, 0.3, 0.2, 0.3, 0.2, 0.25]),
         code=[r"N_scaling=0\.02\b", r"K_scaling=0\.25\b", r"background='dc'"]),
 }
 
 
 def change(student: Student, panel, kind: str, *args) -> None:
-    {"slider": student.type_into_slider, "toggle": student.click_toggle,
+    {"type": student.type_into_box, "step": student.step_slider,
+     "toggle": student.click_toggle,
      "checkbox": student.click_checkbox, "choose": student.choose}[kind](panel, *args)
+
+
+def test_the_welcome_notebook_draws_its_figures_on_a_fresh_page_and_after_a_reload(
+        lab, browser, tmp_path):
+    student = Student(browser, lab, WELCOME, tmp_path)
+    try:
+        student.open()
+        student.run_all()
+        assert_page_is_clean(student, "after Run All on a fresh kernel")
+        student.page.reload()
+        student.open()
+        student.run_all()
+        assert_page_is_clean(student, "after reloading the page and Run All")
+    finally:
+        student.page.screenshot(path=str(tmp_path / "00_page.png"), full_page=True)
+        student.page.close()
+        shut_down_kernels(lab)
 
 
 @pytest.mark.parametrize("name", list(PANELS))
@@ -384,10 +436,16 @@ def shut_down_kernels(url: str) -> None:
 
 def use_the_panel(student: Student, name: str) -> None:
     title = PANELS[name][3]
+    started = time.perf_counter()
+
+    def phase(what: str) -> None:
+        print(f"{name}: {what} after {time.perf_counter() - started:.1f} s")
+
     student.open()
     student.run_all()
     panel = student.panel(title)
     student.wait_for_run(panel, 1)
+    phase("fresh Run All done")
     assert_page_is_clean(student, "after Run All on a fresh kernel")
     runs = student.last_run(panel)
     pictures = [student.picture(panel, "first")]
@@ -399,20 +457,31 @@ def use_the_panel(student: Student, name: str) -> None:
         student.wait_for_run(panel, runs)
         pictures.append(student.picture(panel, f"{kind}_{args[0]}".replace(" ", "_")))
         assert pictures[-1] != pictures[-2], f"the picture did not change after {args}"
+    phase("changes done")
     label, values = plan["rapid"]
     for value in values:  # without waiting: each change stops the run before it
-        student.type_into_slider(panel, label, value)
-    runs += len(values)
-    student.wait_for_run(panel, runs)
+        student.type_into_box(panel, label, value)
+    student.wait_for_the_last_run(panel, plan["code"])
+    print(f"{name}: {student.last_run(panel) - runs} runs started by the ten changes")
     pictures.append(student.picture(panel, "after_ten_changes"))
+    assert pictures[-1] != pictures[-2], "the picture did not change after ten changes"
     assert "color:#b00" not in panel.inner_html(), \
         f"the panel reports an error: {panel.locator('.widget-html').all_inner_texts()}"
-    assert student.last_run(panel) == runs
+    runs = student.last_run(panel)
     code = student.code(panel)
     for pattern in plan["code"]:
         assert re.search(pattern, code), f"the code box lacks {pattern}:\n{code}"
     assert_page_is_clean(student, "after the changes")
 
+    # a bad number typed into a box: refused in words next to it, nothing runs
+    student.type_into_box(panel, label, "abc")
+    message = panel.locator(".bss1lab-number-message", has_text="abc").first
+    message.wait_for(timeout=10_000)
+    assert "must be" in message.inner_text()
+    student.page.wait_for_timeout(1000)
+    assert student.last_run(panel) == runs
+
+    phase("ten changes done")
     # reload the tab: a new page on the same kernel, and Run All again
     student.page.reload()
     student.open()
@@ -421,3 +490,4 @@ def use_the_panel(student: Student, name: str) -> None:
     student.wait_for_run(panel, 1)
     pictures.append(student.picture(panel, "after_reload"))
     assert_page_is_clean(student, "after reloading the page and Run All")
+    phase("reload and Run All done")
