@@ -350,7 +350,11 @@ def assert_page_is_clean(student: Student, when: str) -> None:
     assert not errors, f"{when}: the page shows {errors}"
     console = student.bokeh_errors_in_the_console()
     assert not console, f"{when}: the browser console says {console[:3]}"
-    roots, drawn, others = student.figures()
+    for _ in range(20):  # BokehJS draws a root on its next animation frames
+        roots, drawn, others = student.figures()
+        if roots > 0 and drawn == roots:
+            break
+        student.page.wait_for_timeout(500)
     assert roots > 0 and drawn == roots, \
         f"{when}: {drawn} of {roots} bokeh figures drawn; the others: {others}"
 
