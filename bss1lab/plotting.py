@@ -1,8 +1,8 @@
 """bokeh figures of the result Datasets.
 
 Each plot is a small object: build it from a Dataset, show ``plot.figure`` (in a
-notebook as ``jupyter_bokeh.widgets.BokehModel(plot.figure)`` after importing
-``bss1lab.widgets``, which loads BokehJS; in a panel; or saved as HTML), and call
+notebook as ``bss1lab.widgets.Figure(plot.figure)``, which brings BokehJS into the
+page; in a panel; or saved as HTML), and call
 ``plot.update(ds)`` with a new Dataset to redraw it in place (the figure's data
 sources change; the figure, its tools and the user's zoom stay). Times are
 biological; hovering shows the same instant on the wafer (biological time /

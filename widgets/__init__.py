@@ -8,13 +8,11 @@ stopped and dropped), keeps the last result in ``panel.result`` and shows the co
 that reproduces it, made from the same description of the call (``Call``).
 """
 
-from .base import Call, Panel, ensure_bokehjs
+from .base import Call, Figure, Panel, ensure_bokehjs
 from .calibration import CalibrationPanel
 from .microcircuit import MicrocircuitPanel
 from .random_network import RandomNetworkPanel
 from .single_neuron import SingleNeuronPanel
 
-ensure_bokehjs()
-
-__all__ = ["Panel", "Call", "ensure_bokehjs", "SingleNeuronPanel", "CalibrationPanel",
-           "RandomNetworkPanel", "MicrocircuitPanel"]
+__all__ = ["Panel", "Call", "Figure", "ensure_bokehjs", "SingleNeuronPanel",
+           "CalibrationPanel", "RandomNetworkPanel", "MicrocircuitPanel"]

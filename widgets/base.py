@@ -15,21 +15,24 @@ import contextlib
 import dataclasses
 import html
 import importlib
+import json
 import numbers
+import re
 import threading
 import time
 import traceback
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import ipywidgets as w
 import traitlets
 import xarray as xr
+from bokeh.model import Model
 from jupyter_bokeh.widgets import BokehModel
 
 from bss1lab.emulator.compiling import on_compile
 from bss1lab.hardware import Wafer
 
-__all__ = ["Panel", "Call", "ensure_bokehjs", "number", "NumberControl",
+__all__ = ["Panel", "Call", "Figure", "ensure_bokehjs", "number", "NumberControl",
            "variation_slider", "chip_slider", "wafer_toggle", "DOCUMENT_LOCK", "STYLE"]
 
 #: Room for the controls' descriptions.
@@ -225,16 +228,36 @@ def wafer_toggle() -> w.ToggleButtons:
                            style={"button_width": "auto"})  # as wide as "emulated wafer"
 
 
-_bokehjs_loaded = False
+#: Runs the BokehJS load it wraps only when the page does not hold these components
+#: yet: a figure's cell carries the load, and a page that already ran it skips it.
+_LOAD_ONCE_PER_PAGE = """(function(root) {{
+  const loaded = root._bss1lab_bokehjs || (root._bss1lab_bokehjs = {{}});
+  const components = {components};
+  if (root.Bokeh !== undefined && components.every(c => loaded[c])) return;
+  {load}
+  components.forEach(c => loaded[c] = true);
+}})(window);"""
 
 
-def ensure_bokehjs() -> None:
-    """Load BokehJS into the notebook page once per kernel: jupyter_bokeh's
-    ``BokehModel`` draws with it and does not bring it. Does nothing outside a
-    Jupyter kernel. The JavaScript is inlined (no network needed)."""
-    global _bokehjs_loaded
-    if _bokehjs_loaded:
-        return
+def ensure_bokehjs(models: Iterable[Model] = ()) -> None:
+    """Put BokehJS into the page ahead of a figure, each time one is shown.
+
+    jupyter_bokeh's ``BokehModel`` draws with the page's BokehJS (``window.Bokeh``)
+    and does not bring it (its documented way: ``bokeh.io.output_notebook()`` first).
+    A page holds it only while it lives: a reloaded tab, or a notebook opened anew,
+    has none, even on a kernel that sent it before. So every cell that shows a figure
+    sends the load first, as a display output of its own (jupyter_bokeh's
+    ``application/vnd.bokehjs_load.v0+json``, which JupyterLab runs before the
+    figure's view, in order), inline (no network needed) and only the BokehJS
+    components ``models`` need; the page runs it only if it lacks them. Called by
+    :class:`Figure` and :class:`Panel` when they are displayed. Does nothing outside a
+    Jupyter kernel.
+
+    Parameters
+    ----------
+    models : iterable of bokeh.model.Model
+        The figures (or layouts) about to be shown.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
@@ -242,10 +265,35 @@ def ensure_bokehjs() -> None:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "kernel"):
         return
-    from bokeh.io import output_notebook
+    from bokeh.embed.bundle import bundle_for_objs_and_resources
+    from bokeh.io.notebook import LOAD_MIME_TYPE, _loading_js
     from bokeh.resources import INLINE
-    output_notebook(INLINE, hide_banner=True)
-    _bokehjs_loaded = True
+    from IPython.display import publish_display_data
+
+    bundle = bundle_for_objs_and_resources(list(models) or None, INLINE)
+    # one name per piece of BokehJS: its "/* BEGIN bokeh-gl.min.js */" banner
+    components = [re.match(r"/\* BEGIN (\S+) \*/", js).group(1)
+                  for js in bundle.js_raw if js.startswith("/* BEGIN ")]
+    load = _loading_js(bundle, None, 5000, register_mime=False)
+    publish_display_data({LOAD_MIME_TYPE: _LOAD_ONCE_PER_PAGE.format(
+        components=json.dumps(components), load=load)})
+
+
+class Figure(BokehModel):
+    """A bokeh figure (or layout) in a notebook: jupyter_bokeh's ``BokehModel`` that
+    puts BokehJS into the page each time it is displayed (:func:`ensure_bokehjs`), so
+    it draws on a fresh page, a reloaded one and a re-run alike. Updating the figure
+    in Python redraws it in place.
+
+    Parameters
+    ----------
+    model : bokeh.models.LayoutDOM
+        The figure or layout, e.g. ``Raster(ds).figure`` or ``column(a, b)``.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        ensure_bokehjs([self._model])
+        return super()._repr_mimebundle_(**kwargs)
 
 
 class LockedBokehModel(BokehModel):
@@ -322,7 +370,6 @@ class Panel(w.VBox):
     epilogue_uses: tuple = ()
 
     def __init__(self, *, auto_run: bool = True) -> None:
-        ensure_bokehjs()
         self.result: xr.Dataset | None = None
         self.error: str | None = None
         self.controls: dict[str, w.DOMWidget] = {}
@@ -354,6 +401,10 @@ class Panel(w.VBox):
             self.report, code])
         if auto_run:
             self.start()
+
+    def _repr_mimebundle_(self, **kwargs):
+        ensure_bokehjs(m._model for m in self.models)  # the page may have no BokehJS
+        return super()._repr_mimebundle_(**kwargs)
 
     # --- for subclasses -------------------------------------------------------------
 
