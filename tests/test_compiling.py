@@ -51,3 +51,19 @@ def test_on_compile_refuses_what_it_cannot_call():
     with pytest.raises(TypeError, match="callback=3"):
         with compiling.on_compile(3):
             pass
+
+
+def test_the_first_compilation_is_printed_where_logging_would_not_show_it():
+    """A script with logging as Python starts it sees the notice on stderr, once."""
+    import subprocess
+    import sys
+    code = ("import numba\n"
+            "import bss1lab.emulator.compiling\n"
+            "def f(x):\n    return x + 1.0\n"
+            "def g(x):\n    return x - 1.0\n"
+            "f.__module__ = g.__module__ = 'bss1lab.emulator.example'\n"
+            "numba.njit(f)(1.0); numba.njit(g)(1.0)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(compiling.COMPILING_MESSAGE) == 1, result.stderr

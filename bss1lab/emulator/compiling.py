@@ -8,7 +8,9 @@ real compilation (not a load from its cache) as a ``"numba:compile"`` event; thi
 module listens to those of bss1lab's functions and
 
 * logs ``COMPILING_MESSAGE`` at INFO on the ``bss1lab.emulator`` logger when the
-  first one starts (the others, and how long each took, at DEBUG), and
+  first one starts (the others, and how long each took, at DEBUG), and prints it to
+  stderr as well when logging would not show it (a script or notebook cell with
+  logging as Python starts it),
 * calls what ``on_compile`` registered, e.g. a panel's status line.
 
 ``warmup.warm_up`` compiles everything the course runs ahead of time (Binder does it
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from typing import Callable, Iterator
@@ -55,6 +58,8 @@ class _Listener(event.Listener):
             self._local.started = time.perf_counter()
             # once per process at INFO: the first compilation is followed by others
             logger.log(logging.INFO if _count == 1 else logging.DEBUG, COMPILING_MESSAGE)
+            if _count == 1 and _unheard():
+                print(f"bss1lab: {COMPILING_MESSAGE}", file=sys.stderr, flush=True)
             for callback in callbacks:
                 callback(True)
 
@@ -69,6 +74,14 @@ class _Listener(event.Listener):
                 callbacks = list(_callbacks)
             for callback in callbacks:
                 callback(False)
+
+
+def _unheard() -> bool:
+    """True when nobody would see the INFO message (logging left as Python starts
+    it) and the compilation runs in the main thread: a script or a notebook cell, not
+    a panel's run, whose status line says it instead."""
+    return (not logger.isEnabledFor(logging.INFO)
+            and threading.current_thread() is threading.main_thread())
 
 
 def _ours(ev: event.Event) -> bool:
