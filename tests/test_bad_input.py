@@ -345,19 +345,24 @@ def test_wafer_configurations_map_or_name_what_is_wrong(config):
         "synapses_lost"]
 
 
+def peak_bytes_before_refusal(call, error, match) -> int:
+    """The most memory (bytes) ``call`` held before it raised ``error``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(error, match=match):
+            call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("call", [
     lambda: run(Network(Population(10**9, IF_cond_exp(), label="big")), 10.0),
     lambda: realised_parameters(n_neurons=10**9),
     lambda: balanced_random_network(n_neurons=10**9),
 ])
 def test_a_network_beyond_the_wafer_fails_before_allocating(call):
-    tracemalloc.start()
-    try:
-        with pytest.raises(DoesNotFitWafer, match="need at least .* HICANNs"):
-            call()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_bytes_before_refusal(call, DoesNotFitWafer, "need at least .* HICANNs")
     assert peak < 10e6  # bytes: nothing per cell was made (1e9 cells would be GBs)
 
 
@@ -372,13 +377,8 @@ def test_a_network_beyond_the_wafer_fails_before_allocating(call):
                         Projection(a, a, FixedTotalNumberConnector(10**12))), 10.0),
 ])
 def test_a_network_beyond_the_memory_fails_before_allocating(call):
-    tracemalloc.start()
-    try:
-        with pytest.raises(NotEnoughMemory, match="needs about .* GB; this machine has"):
-            call()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_bytes_before_refusal(call, NotEnoughMemory,
+                                     "needs about .* GB; this machine has")
     assert peak < 10e6
 
 
