@@ -6,13 +6,14 @@ import dataclasses
 import numbers
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from bss1lab.hardware import links
 from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.hardware.placement import Placement, place
 from bss1lab.hardware.routing import Routing, route, routed_delays
 from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
@@ -27,7 +28,7 @@ from bss1lab.network.model import Network
 from bss1lab.network.realise import RealisedNetwork, realise
 from bss1lab.validation import as_flag, as_indices, as_instance, as_number, as_seed
 
-__all__ = ["Wafer", "MappedNetwork", "EFFECTS"]
+__all__ = ["Wafer", "MappedNetwork", "EFFECTS"]  # MappedNetwork re-exported from mapped
 
 #: A sanity bound on ``Wafer.variation``: 10 times the measured spreads is already
 #: far beyond any real chip.
@@ -37,64 +38,6 @@ MAX_VARIATION_SCALE = 10.0
 EFFECTS = ("routing_loss", "parameter_ranges", "variation",
            "weight_quantization", "weight_distortion", "routed_delays", "input_limits",
            "readout_limits", "saturation", "short_term_plasticity")
-
-
-@dataclass
-class MappedNetwork:
-    """What the emulator runs: the network as the wafer realises it.
-
-    Attributes
-    ----------
-    network : RealisedNetwork
-        Cells, parameters and synapses as they really are on the (emulated) wafer,
-        in biological units (lost synapses removed).
-    wafer : Wafer
-        The configuration that produced it.
-    hicann : int16 array or None
-        Per cell: its HICANN (neurons) or input HICANN (sources); None when ideal.
-    input_limited : bool
-        Whether the emulator applies the input links' limits.
-    wafer_plasticity : bool
-        True: plastic synapses follow the synapse drivers' circuit instead of the
-        Tsodyks-Markram model.
-    report : dict
-        What the mapping changed or lost, for the result's attrs (numbers only).
-    projection_report : dict of str to array
-        Per projection: ``synapses_requested``, ``synapses_realised``,
-        ``weight_quantization_error`` (mean relative error of the 4-bit weights).
-    hicann_report : dict of str to array
-        Per HICANN of the wafer: ``neurons_placed``, ``drivers_needed``,
-        ``drivers_used``.
-    """
-
-    network: RealisedNetwork
-    wafer: "Wafer"
-    hicann: np.ndarray | None = None
-    input_limited: bool = False
-    wafer_plasticity: bool = False
-    report: dict = field(default_factory=dict)
-    projection_report: dict = field(default_factory=dict)
-    hicann_report: dict = field(default_factory=dict)
-    requested: RealisedNetwork | None = None
-    placement: Placement | None = None
-    routing: Routing | None = None
-
-    @property
-    def speedup(self) -> float:
-        return self.wafer.speedup
-
-    def reprogram(self, trial: int) -> "MappedNetwork":
-        """The same network on the same chip, its floating gates programmed anew:
-        a fresh trial-to-trial deviation (``trial`` seeds it; the first mapping is
-        trial 0), the fixed pattern kept.
-        """
-        trial = as_seed("MappedNetwork.reprogram", "trial", trial)
-        if self.requested is None:
-            raise ValueError("MappedNetwork.reprogram: an ideal mapping has no floating "
-                             "gates to reprogram")
-        return self.wafer._finish(self.requested, self.placement, self.routing,
-                                  trial=trial, started=time.perf_counter(),
-                                  first_report=self.report)
 
 
 def _wafer_plasticity(network: RealisedNetwork, mode: str, clipped: dict) -> tuple:
