@@ -59,7 +59,7 @@ class RandomNetworkPanel(Panel):
             "wafer": wafer_toggle(),
             "variation": variation_slider(),
             **{effect: w.Checkbox(value=True, description=effect.replace("_", " "),
-                                  indent=False) for effect in EFFECTS if effect != "variation"},
+                                  indent=False) for effect in EFFECTS},
         }
         self.raster = Raster(title="spikes")
         self.rate = PopulationRate(bin_ms=5.0)
@@ -71,7 +71,7 @@ class RandomNetworkPanel(Panel):
         if values["wafer"] == "ideal":
             return Wafer.ideal()
         return Wafer(variation=values["variation"],
-                     **{e: values[e] for e in EFFECTS if e != "variation"})
+                     **{e: values[e] for e in EFFECTS})
 
     def calls(self, values: dict) -> dict[str, Call]:
         return {"ds": Call(balanced_random_network, kwargs=dict(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -10,13 +11,12 @@ import numba
 import numpy as np
 
 from bss1lab.emulator import scheduler
+from bss1lab.emulator.buffers import Readout
 from bss1lab.emulator.contracts import METHOD_EXPONENTIAL, METHOD_RK2, Recording, State
 from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
 from bss1lab.emulator.threads import engine_threads
 from bss1lab.errors import ParameterTypeError
-from bss1lab.hardware.links import LINK_BUFFER_EVENTS
-from bss1lab.hardware.spec import FPGAS_PER_WAFER, HICANNS_PER_WAFER
-from bss1lab.hardware.wafer import MappedNetwork
+from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.validation import MAX_TIME_MS, as_indices, as_instance, as_number, as_seed
 
 __all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "DT_RANGE",
@@ -72,7 +72,8 @@ class RunChunk:
     start_ms, stop_ms : float
         The interval the call covered.
     spike_cell : int32 array
-        Global cell index of every recorded spike, sorted by time then cell.
+        Global cell index of every recorded spike, sorted by time then cell: the
+        spikes that passed the readout (``MappedNetwork.readout_hicann``).
     spike_time : float64 array
         ms.
     trace_time : float64 array
@@ -84,10 +85,13 @@ class RunChunk:
         Synaptic events delivered in this chunk: every spike reaching every synapse.
     wall_time_s : float
         Wall-clock time the kernel took, s.
-    input_dropped : int64 array (HICANNs on the wafer)
+    input_dropped : int64 array (``mapped.n_input_links``)
         External spikes the input links dropped in this chunk (not in spike_counts).
     cpu_time_s : float
         CPU time the process spent meanwhile, all its threads, s.
+    readout_dropped : int64 array (``mapped.n_readouts``)
+        Recorded spikes the readout dropped in this chunk (in spike_counts, not in
+        spike_cell).
     """
 
     start_ms: float
@@ -101,6 +105,8 @@ class RunChunk:
     wall_time_s: float
     input_dropped: np.ndarray
     cpu_time_s: float = 0.0
+    readout_dropped: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Emulation:
@@ -185,6 +191,8 @@ class Emulation:
         self._out = (np.empty(buffer, dtype=np.int32), np.empty(buffer, dtype=np.int64),
                      np.empty(buffer, dtype=np.int32))
         self.state = self._initial_state()
+        self.readout = Readout(mapped.readout_hicann, mapped.n_readouts,
+                               mapped.readout_rate_hz, mapped.buffer_events)
         self.step = 0
         self._stop_time = 0.0      # ms asked for so far; steps follow its rounding
         self._sampled_start = False
@@ -269,6 +277,7 @@ class Emulation:
 
     def _initial_state(self) -> State:
         layout = self.layout
+        mapped = self.mapped
         n = layout.n_cells
         n_blocks = layout.n_blocks
         v = layout.neurons.v_rest.copy()
@@ -291,11 +300,11 @@ class Emulation:
             bucket_fill=np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64),
             spike_total=np.zeros(n, dtype=np.int64),
             block_events=np.zeros(n_blocks, dtype=np.int64),
-            link_tokens=np.full(HICANNS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
-            link_last=np.zeros(HICANNS_PER_WAFER),
-            fpga_tokens=np.full(FPGAS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
-            fpga_last=np.zeros(FPGAS_PER_WAFER),
-            input_dropped=np.zeros(HICANNS_PER_WAFER, dtype=np.int64),
+            link_tokens=np.full(mapped.n_input_links, float(mapped.buffer_events)),
+            link_last=np.zeros(mapped.n_input_links),
+            fpga_tokens=np.full(mapped.n_fpgas, float(mapped.buffer_events)),
+            fpga_last=np.zeros(mapped.n_fpgas),
+            input_dropped=np.zeros(mapped.n_input_links, dtype=np.int64),
             stp_a=np.zeros(layout.plasticity.U.size), stp_b=np.zeros(layout.plasticity.U.size),
             stp_last=np.full(layout.plasticity.U.size, -1, dtype=np.int64),
             stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
@@ -382,6 +391,10 @@ class Emulation:
         order = np.lexsort((cells, steps_))
         cells = np.repeat(cells[order], counts[order])
         spike_time = (np.repeat(steps_[order], counts[order]) + 1) * self.dt
+        # the wafer's readout, where the spikes are recorded: once per spike
+        readout_before = self.readout.dropped.copy()
+        passed = self.readout.serve(cells, spike_time)
+        cells, spike_time = cells[passed], spike_time[passed]
         n_traced = self._trace_cells.size
         all_traces = (np.concatenate(trace_blocks) if trace_blocks
                       else np.empty((0, len(self._variables), n_traced)))
@@ -395,7 +408,7 @@ class Emulation:
             spike_counts=self.state.spike_total - counts_before,
             synaptic_events=self.synaptic_events - events_before,
             wall_time_s=wall, input_dropped=self.state.input_dropped - dropped_before,
-            cpu_time_s=cpu)
+            cpu_time_s=cpu, readout_dropped=self.readout.dropped - readout_before)
 
     def _check_finite(self) -> None:
         """Raise when a neuron's state has become inf or NaN: an explicit method

@@ -9,7 +9,7 @@ from numba import njit
 from bss1lab.emulator.contracts import KIND_POISSON
 from bss1lab.emulator.delivery import deliver_direct, note_spike
 from bss1lab.emulator.generator import uniform
-from bss1lab.hardware.links import take_tokens
+from bss1lab.emulator.buffers import take_tokens
 
 #: Poisson sources with fewer spikes than this per step draw the time of their next
 #: spike (exponential intervals) instead of a count every step.

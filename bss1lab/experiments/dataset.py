@@ -10,7 +10,6 @@ import xarray as xr
 
 import bss1lab
 from bss1lab.emulator.engine import Emulation, RunChunk
-from bss1lab.hardware.links import thin_readout
 from bss1lab.hardware.spec import HICANNS_PER_WAFER, MODULE_POWER_W
 
 __all__ = ["to_dataset", "UNITS"]
@@ -83,13 +82,8 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
               else np.full(n, -1, dtype=np.int16))
     is_source = net.is_source
     wafer = mapped.wafer
-    readout_dropped = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
-    if not wafer.is_ideal and wafer.readout_limits:
-        # the neurons' spikes leave through their HICANN's readout; recorded input
-        # spikes are known on the host and cost no readout
-        key = np.where(is_source[spike_cell], -1, hicann[spike_cell])
-        keep, readout_dropped = thin_readout(spike_time, key, mapped.speedup)
-        spike_cell, spike_time = spike_cell[keep], spike_time[keep]
+    # the engine's readout already dropped what the wafer's readout would
+    readout_dropped = np.sum([c.readout_dropped for c in chunks], axis=0)
     input_dropped = np.sum([c.input_dropped for c in chunks], axis=0)
 
     ds = xr.Dataset(
