@@ -20,13 +20,12 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 from bokeh.models import (BasicTicker, ColorBar, ColumnDataSource, FactorRange,
-                          HoverTool, LinearColorMapper)
+                          HoverTool, LinearColorMapper, Range1d)
 from bokeh.palettes import Category10_10, Viridis256
 from bokeh.plotting import figure
 
 from bss1lab.experiments import analysis
-from bss1lab.hardware.geometry import wafer_geometry
-from bss1lab.hardware.spec import HICANNS_PER_WAFER, SPEEDUP_NOMINAL, WAFER_GRID
+from bss1lab.hardware.spec import SPEEDUP_NOMINAL
 
 __all__ = ["Raster", "Traces", "PopulationRate", "Histogram", "Comparison", "WaferMap",
            "PhaseDiagram", "Calibration", "population_colors"]
@@ -318,24 +317,19 @@ class WaferMap:
     Parameters
     ----------
     ds : xarray.Dataset, optional
-        A result on the emulated wafer (it carries the ``hicann_*`` variables).
+        A result on the emulated wafer: it carries the ``hicann_*`` variables and the
+        HICANNs' grid positions (coordinates ``hicann_x``, ``hicann_y``). The map
+        shows the wafer of the first Dataset it is given.
     """
 
     def __init__(self, ds: xr.Dataset | None = None, *, title: str = "The wafer") -> None:
-        geometry = wafer_geometry()
-        columns, rows = WAFER_GRID
-        self.source = ColumnDataSource({
-            "x": geometry.x, "y": geometry.y, "hicann": np.arange(HICANNS_PER_WAFER),
-            "neurons": np.zeros(HICANNS_PER_WAFER), "readout_dropped": np.zeros(HICANNS_PER_WAFER),
-            "input_dropped": np.zeros(HICANNS_PER_WAFER),
-            "drivers_short": np.zeros(HICANNS_PER_WAFER),
-            "readout_size": np.zeros(HICANNS_PER_WAFER),
-            "input_size": np.zeros(HICANNS_PER_WAFER),
-            "drivers_size": np.zeros(HICANNS_PER_WAFER)})
+        self.source = ColumnDataSource({name: [] for name in (
+            "x", "y", "hicann", "neurons", "readout_dropped", "input_dropped",
+            "drivers_short", "readout_size", "input_size", "drivers_size")})
         self.mapper = LinearColorMapper(palette=Viridis256, low=0, high=1,
                                         low_color="#eeeeee")
-        self.figure = figure(width=WIDTH, height=int(WIDTH * rows / columns) + 100,
-                             title=title, x_range=(-1, columns), y_range=(rows, -1),
+        self.figure = figure(width=WIDTH, height=WIDTH // 2 + 100,
+                             title=title, x_range=Range1d(-1, 1), y_range=Range1d(1, -1),
                              tools="save", match_aspect=True,
                              tooltips=[("HICANN", "@hicann"), ("neurons", "@neurons"),
                                        ("readout dropped", "@readout_dropped"),
@@ -370,16 +364,21 @@ class WaferMap:
         if "hicann_neurons_placed" not in ds:
             raise ValueError("WaferMap: the Dataset has no hicann_* variables: it was run "
                              "on Wafer.ideal(), which places nothing on HICANNs")
+        x, y = ds.hicann_x.values, ds.hicann_y.values
+        columns, rows = int(x.max()) + 1, int(y.max()) + 1
+        self.figure.x_range.update(start=-1, end=columns)
+        self.figure.y_range.update(start=rows, end=-1)
+        self.figure.height = int(WIDTH * rows / columns) + 100
         neurons = ds.hicann_neurons_placed.values.astype(float)
         readout = ds.hicann_readout_dropped.values.astype(float)
         inputs = ds.hicann_input_dropped.values.astype(float)
         short = (ds.hicann_drivers_needed - ds.hicann_drivers_used).values.astype(float)
         self.mapper.low, self.mapper.high = 0.5, max(float(neurons.max()), 1.0)
-        data = dict(self.source.data)
-        data.update(neurons=neurons, readout_dropped=readout, input_dropped=inputs,
-                    drivers_short=short, readout_size=self._size(readout),
-                    input_size=self._size(inputs), drivers_size=self._size(short))
-        self.source.data = data
+        self.source.data = dict(
+            x=x, y=y, hicann=ds.wafer_hicann.values, neurons=neurons,
+            readout_dropped=readout, input_dropped=inputs, drivers_short=short,
+            readout_size=self._size(readout), input_size=self._size(inputs),
+            drivers_size=self._size(short))
 
 
 class PhaseDiagram:

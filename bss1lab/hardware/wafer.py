@@ -47,12 +47,11 @@ def _isolated_cells(network: RealisedNetwork, isolate) -> np.ndarray:
     if not isolate:
         return np.empty(0, dtype=np.int64)
     cells = []
-    for label, indices in isolate.items():
-        population = network.population(label)
+    for population, local in network.selected("Wafer.map", "isolate", isolate):
+        label = population.label
         if population.is_source:
             raise ValueError(f"Wafer.map: isolate names {label!r}, a spike source; only "
                              "neurons sit on HICANNs")
-        local = as_indices("Wafer.map", f"isolate[{label!r}]", indices, population.size)
         if np.unique(local).size != local.size:
             raise ValueError(f"Wafer.map: isolate[{label!r}] repeats neurons")
         cells.append(population.start + local)
