@@ -13,7 +13,8 @@ import numpy as np
 from bss1lab.emulator import scheduler
 from bss1lab.emulator.buffers import Readout
 from bss1lab.emulator.contracts import METHOD_EXPONENTIAL, METHOD_RK2, Recording, State
-from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
+from bss1lab.emulator.grid import steps_of
+from bss1lab.emulator.layout import Layout, check_stability, lay_out
 from bss1lab.emulator.recording import STATE_VARIABLES, RecordSpec
 from bss1lab.emulator.threads import engine_threads
 from bss1lab.hardware.mapped import MappedNetwork

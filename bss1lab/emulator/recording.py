@@ -8,7 +8,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from bss1lab.emulator.layout import steps_of
+from bss1lab.emulator.grid import steps_of
 from bss1lab.errors import ParameterTypeError
 from bss1lab.network.realise import RealisedNetwork
 from bss1lab.validation import MAX_TIME_MS, as_instance, as_number

@@ -8,7 +8,7 @@ import numpy as np
 import xarray as xr
 
 from bss1lab.emulator.engine import DEFAULT_DT, Emulation, check_dt
-from bss1lab.emulator.layout import STEP_SLACK
+from bss1lab.emulator.grid import STEP_SLACK
 from bss1lab.emulator.recording import RecordSpec
 from bss1lab.errors import ParameterTypeError
 from bss1lab.experiments.cost import wafer_seconds
