@@ -12,7 +12,9 @@ from bss1lab.hardware import EFFECTS, Wafer
 from bss1lab.network.brunel import BRUNEL_SIZE, HARDWARE_SIZE
 from bss1lab.plotting import PopulationRate, Raster, Traces
 
-from .base import Call, Panel, number, variation_slider, wafer_toggle
+from .base import Panel
+from .calls import Call
+from .controls import number, variation_slider, wafer_toggle
 
 __all__ = ["RandomNetworkPanel", "hardware_report"]
 
