@@ -118,6 +118,21 @@ def as_seed(owner: str, name: str, value: object) -> int:
     return int(value)
 
 
+def as_seed_sequence(owner: str, seed: object) -> np.random.SeedSequence:
+    """A ``SeedSequence`` from a seed given as a non-negative int (``as_seed``), a
+    SeedSequence or None (fresh entropy): the one seed check of ``realise``,
+    ``Emulation`` and ``run``.
+
+    Raises
+    ------
+    ParameterTypeError, ValueError
+        Naming ``owner`` when the seed is anything else, or above 2**63 - 1.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    return np.random.SeedSequence(None if seed is None else as_seed(owner, "seed", seed))
+
+
 def as_flag(owner: str, name: str, value: object) -> bool:
     """``value`` when it is True or False (numpy's booleans included).
 

@@ -8,7 +8,7 @@ import pytest
 
 import bss1lab
 
-from bss1lab.emulator import Emulation, layout
+from bss1lab.emulator import Emulation, filing, grid, layout
 from bss1lab.experiments import run
 from bss1lab.hardware import Wafer
 from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista, IF_cond_exp,
@@ -102,10 +102,10 @@ def test_layout_rounds_delays_as_steps_of():
     delays = np.concatenate([np.arange(1, 400) * 0.05,  # half steps: rounded up
                              np.random.default_rng(0).uniform(0.1, 20.0, 10_000)])
     delays = delays.astype(np.float32)  # as the network stores them
-    steps, lengthened = layout._delay_steps(delays, 0.1, False)
-    np.testing.assert_array_equal(steps, layout.steps_of(delays, 0.1))
+    steps, lengthened = filing._delay_steps(delays, 0.1, False)
+    np.testing.assert_array_equal(steps, grid.steps_of(delays, 0.1))
     assert lengthened == 0
-    steps, lengthened = layout._delay_steps(np.float32([0.03, 0.1, 0.25]), 0.1, True)
+    steps, lengthened = filing._delay_steps(np.float32([0.03, 0.1, 0.25]), 0.1, True)
     np.testing.assert_array_equal(steps, [1, 1, 3])
     assert lengthened == 1
 

@@ -2,55 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numba
 import numpy as np
 
 from bss1lab.emulator import scheduler
+from bss1lab.emulator.buffers import Readout
 from bss1lab.emulator.contracts import METHOD_EXPONENTIAL, METHOD_RK2, Recording, State
-from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
+from bss1lab.emulator.grid import steps_of
+from bss1lab.emulator.layout import Layout, check_stability, lay_out
+from bss1lab.emulator.recording import STATE_VARIABLES, RecordSpec
 from bss1lab.emulator.threads import engine_threads
-from bss1lab.errors import ParameterTypeError
-from bss1lab.hardware.links import LINK_BUFFER_EVENTS
-from bss1lab.hardware.spec import FPGAS_PER_WAFER, HICANNS_PER_WAFER
-from bss1lab.hardware.wafer import MappedNetwork
-from bss1lab.validation import MAX_TIME_MS, as_indices, as_instance, as_number, as_seed
+from bss1lab.hardware.mapped import MappedNetwork
+from bss1lab.validation import (MAX_TIME_MS, as_instance, as_number,
+                                as_seed_sequence)
 
 __all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "DT_RANGE",
-           "seed_sequence", "check_dt"]
+           "check_dt"]
 
 #: Default time step in ms (biological time).
 DEFAULT_DT = 0.1
 #: Allowed time steps, ms: from 1 us (the step count of the longest time,
 #: ``MAX_TIME_MS``, stays exact) to 10 ms, coarser than every synaptic time constant.
 DT_RANGE = (1e-3, 10.0)
-#: Recordable state variables and the kernel's index of the state they read. The
-#: synaptic state is a conductance (uS) for conductance-based cells and a current (nA)
-#: for IF_curr_exp, so it appears under the PyNN name that fits the cell type.
-STATE_VARIABLES = {"v": 0, "gsyn_exc": 1, "gsyn_inh": 2, "isyn_exc": 1, "isyn_inh": 2,
-                   "w": 3}
 METHODS = {"exponential": METHOD_EXPONENTIAL, "rk2": METHOD_RK2}
 #: Spikes recorded per kernel call before Python drains the record.
 MIN_SPIKE_BUFFER = 1 << 16
-#: Traced cells allowed without naming them in ``record_cells``.
-MAX_DEFAULT_TRACED = 1000
-
-
-def seed_sequence(owner: str, seed: object) -> np.random.SeedSequence:
-    """A ``SeedSequence`` from a seed given as a non-negative int, a SeedSequence or
-    None (fresh entropy).
-
-    Raises
-    ------
-    ParameterTypeError, ValueError
-        Naming ``owner`` when the seed is anything else, or above 2**63 - 1.
-    """
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    return np.random.SeedSequence(None if seed is None else as_seed(owner, "seed", seed))
 
 
 def check_dt(owner: str, dt: object) -> float:
@@ -72,7 +53,8 @@ class RunChunk:
     start_ms, stop_ms : float
         The interval the call covered.
     spike_cell : int32 array
-        Global cell index of every recorded spike, sorted by time then cell.
+        Global cell index of every recorded spike, sorted by time then cell: the
+        spikes that passed the readout (``MappedNetwork.readout_hicann``).
     spike_time : float64 array
         ms.
     trace_time : float64 array
@@ -84,10 +66,13 @@ class RunChunk:
         Synaptic events delivered in this chunk: every spike reaching every synapse.
     wall_time_s : float
         Wall-clock time the kernel took, s.
-    input_dropped : int64 array (HICANNs on the wafer)
+    input_dropped : int64 array (``mapped.n_input_links``)
         External spikes the input links dropped in this chunk (not in spike_counts).
     cpu_time_s : float
         CPU time the process spent meanwhile, all its threads, s.
+    readout_dropped : int64 array (``mapped.n_readouts``)
+        Recorded spikes the readout dropped in this chunk (in spike_counts, not in
+        spike_cell).
     """
 
     start_ms: float
@@ -101,6 +86,8 @@ class RunChunk:
     wall_time_s: float
     input_dropped: np.ndarray
     cpu_time_s: float = 0.0
+    readout_dropped: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Emulation:
@@ -145,6 +132,9 @@ class Emulation:
         neuron, if there are at most 1,000.
     record_interval : float, optional
         ms between trace samples, a multiple of ``dt``; default ``dt``.
+    record : RecordSpec, optional
+        The four ``record_*`` arguments as one specification (``run`` passes its
+        own); then leave them at their defaults.
 
     Attributes
     ----------
@@ -160,9 +150,19 @@ class Emulation:
                  record_spikes: Sequence[str] | str | None = None,
                  record_variables: Sequence[str] = (),
                  record_cells: Mapping[str, Sequence[int]] | None = None,
-                 record_interval: float | None = None) -> None:
+                 record_interval: float | None = None,
+                 record: RecordSpec | None = None) -> None:
         as_instance("Emulation", "mapped", mapped, MappedNetwork, "a MappedNetwork; use "
                     "Wafer.map(network) or Wafer.ideal().map(network)")
+        keywords = RecordSpec(record_spikes, record_variables, record_cells,
+                              record_interval)
+        if record is None:
+            record = keywords
+        else:
+            as_instance("Emulation", "record", record, RecordSpec, "a RecordSpec")
+            if keywords != RecordSpec():
+                raise ValueError("Emulation: give record or the record_* arguments, "
+                                 "not both")
         dt = check_dt("Emulation", dt)
         if not isinstance(method, str) or method not in METHODS:
             raise ValueError(f"Emulation: method={method!r}; allowed: {sorted(METHODS)}")
@@ -170,14 +170,14 @@ class Emulation:
         self.mapped = mapped
         self.dt = float(dt)
         self.method = method
-        sequence = seed_sequence("Emulation", seed)
+        sequence = as_seed_sequence("Emulation", seed)
         self.seed_sequence = sequence
         self._seed_hash = sequence.generate_state(1, np.uint64)[0]
         self.layout: Layout = lay_out(mapped, self.dt)
         self._kernel = (scheduler.run_steps_serial if self.layout.n_blocks == 1
                         else scheduler.run_steps)
-        self._spikes, self._trace_cells, self._variables, self._every = self._recorders(
-            record_spikes, record_variables, record_cells, record_interval)
+        self._spikes, self._trace_cells, self._variables, self._every = record.resolve(
+            mapped.network, self.dt)
         # the kernel's state index of each traced variable
         self._trace_state = np.array([STATE_VARIABLES[v] for v in self._variables],
                                      dtype=np.int64)
@@ -185,6 +185,8 @@ class Emulation:
         self._out = (np.empty(buffer, dtype=np.int32), np.empty(buffer, dtype=np.int64),
                      np.empty(buffer, dtype=np.int32))
         self.state = self._initial_state()
+        self.readout = Readout(mapped.readout_hicann, mapped.n_readouts,
+                               mapped.readout_rate_hz, mapped.buffer_events)
         self.step = 0
         self._stop_time = 0.0      # ms asked for so far; steps follow its rounding
         self._sampled_start = False
@@ -192,83 +194,9 @@ class Emulation:
 
     # --- set-up ---------------------------------------------------------------------
 
-    def _recorders(self, record_spikes, record_variables, record_cells, record_interval):
-        net = self.mapped.network
-        labels = [p.label for p in net.populations]
-        spikes = np.zeros(net.n_cells, dtype=np.uint8)
-        if record_spikes is None:
-            chosen = [p for p in net.populations if not p.is_source]
-        elif isinstance(record_spikes, str) and record_spikes == "all":
-            chosen = list(net.populations)
-        else:
-            names = [record_spikes] if isinstance(record_spikes, str) else record_spikes
-            if not isinstance(names, Iterable) or not all(isinstance(n, str) for n in names):
-                raise ParameterTypeError(f"Emulation: record_spikes={record_spikes!r} must "
-                                         "be population labels, 'all' or None")
-            names = list(names)
-            unknown = [lab for lab in names if lab not in labels]
-            if unknown:
-                raise ValueError(f"Emulation: record_spikes names unknown population(s) "
-                                 f"{unknown}; populations: {labels}")
-            chosen = [net.population(lab) for lab in names]
-        for population in chosen:
-            spikes[population.start:population.stop] = 1
-
-        if isinstance(record_variables, str):
-            record_variables = [record_variables]
-        if not isinstance(record_variables, Iterable) \
-                or not all(isinstance(v, str) for v in record_variables):
-            raise ParameterTypeError(f"Emulation: record_variables={record_variables!r} "
-                                     "must be names of state variables, e.g. ['v']; "
-                                     f"allowed: {sorted(STATE_VARIABLES)}")
-        variables = tuple(record_variables)
-        if record_cells is not None:
-            as_instance("Emulation", "record_cells", record_cells, Mapping,
-                        "a mapping of population label to local indices, e.g. "
-                        "{'E': range(10)}")
-        unknown = sorted(set(variables) - set(STATE_VARIABLES))
-        if unknown:
-            raise ValueError(f"Emulation: record_variables has unknown {unknown}; allowed: "
-                             f"{sorted(STATE_VARIABLES)}")
-        if not variables:
-            if record_cells is not None or record_interval is not None:
-                raise ValueError("Emulation: record_cells and record_interval choose what "
-                                 "record_variables traces; give record_variables too")
-            return spikes, np.empty(0, dtype=np.int64), variables, 0
-        neurons = [p for p in net.populations if not p.is_source]
-        if record_cells is None:
-            total = sum(p.size for p in neurons)
-            if total > MAX_DEFAULT_TRACED:
-                raise ValueError(f"Emulation: record_variables={variables} needs "
-                                 f"record_cells for a network of {total} neurons, "
-                                 "e.g. {'E': range(10)}")
-            record_cells = {p.label: range(p.size) for p in neurons}
-        cells: list[int] = []
-        for label, indices in record_cells.items():
-            if label not in labels:
-                raise ValueError(f"Emulation: record_cells names unknown population "
-                                 f"{label!r}; populations: {labels}")
-            population = net.population(label)
-            allowed = [v for v in population.cell_type.recordable if v != "spikes"]
-            wrong = [v for v in variables if v not in allowed]
-            if wrong:
-                raise ValueError(f"Emulation: population {label!r} "
-                                 f"({type(population.cell_type).__name__}) cannot record "
-                                 f"{wrong}; it records {allowed}")
-            local = as_indices("Emulation", f"record_cells[{label!r}]", indices,
-                               population.size)
-            cells.extend((local + population.start).tolist())
-        interval = self.dt if record_interval is None else as_number(
-            "Emulation", "record_interval", record_interval, low=0.0, low_inclusive=False,
-            high=MAX_TIME_MS)
-        every = int(steps_of(interval, self.dt))
-        if every < 1 or abs(every * self.dt - interval) > 1e-6 * self.dt:
-            raise ValueError(f"Emulation: record_interval={record_interval} ms must be "
-                             f"a positive multiple of dt={self.dt} ms")
-        return spikes, np.asarray(cells, dtype=np.int64), variables, every
-
     def _initial_state(self) -> State:
         layout = self.layout
+        mapped = self.mapped
         n = layout.n_cells
         n_blocks = layout.n_blocks
         v = layout.neurons.v_rest.copy()
@@ -291,11 +219,11 @@ class Emulation:
             bucket_fill=np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64),
             spike_total=np.zeros(n, dtype=np.int64),
             block_events=np.zeros(n_blocks, dtype=np.int64),
-            link_tokens=np.full(HICANNS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
-            link_last=np.zeros(HICANNS_PER_WAFER),
-            fpga_tokens=np.full(FPGAS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
-            fpga_last=np.zeros(FPGAS_PER_WAFER),
-            input_dropped=np.zeros(HICANNS_PER_WAFER, dtype=np.int64),
+            link_tokens=np.full(mapped.n_input_links, float(mapped.buffer_events)),
+            link_last=np.zeros(mapped.n_input_links),
+            fpga_tokens=np.full(mapped.n_fpgas, float(mapped.buffer_events)),
+            fpga_last=np.zeros(mapped.n_fpgas),
+            input_dropped=np.zeros(mapped.n_input_links, dtype=np.int64),
             stp_a=np.zeros(layout.plasticity.U.size), stp_b=np.zeros(layout.plasticity.U.size),
             stp_last=np.full(layout.plasticity.U.size, -1, dtype=np.int64),
             stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
@@ -382,6 +310,10 @@ class Emulation:
         order = np.lexsort((cells, steps_))
         cells = np.repeat(cells[order], counts[order])
         spike_time = (np.repeat(steps_[order], counts[order]) + 1) * self.dt
+        # the wafer's readout, where the spikes are recorded: once per spike
+        readout_before = self.readout.dropped.copy()
+        passed = self.readout.serve(cells, spike_time)
+        cells, spike_time = cells[passed], spike_time[passed]
         n_traced = self._trace_cells.size
         all_traces = (np.concatenate(trace_blocks) if trace_blocks
                       else np.empty((0, len(self._variables), n_traced)))
@@ -395,7 +327,7 @@ class Emulation:
             spike_counts=self.state.spike_total - counts_before,
             synaptic_events=self.synaptic_events - events_before,
             wall_time_s=wall, input_dropped=self.state.input_dropped - dropped_before,
-            cpu_time_s=cpu)
+            cpu_time_s=cpu, readout_dropped=self.readout.dropped - readout_before)
 
     def _check_finite(self) -> None:
         """Raise when a neuron's state has become inf or NaN: an explicit method

@@ -9,6 +9,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: The stream of the input links' rotating service order: uniforms keyed by this
+#: "cell" (no cell has it) and the step.
+INPUT_ORDER_STREAM = -1
+
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -1,7 +1,9 @@
 """Lay a mapped network out as the flat arrays the kernels run on.
 
 Validation against the time step happens here (delays, Poisson rates); everything
-else was validated when the network was described.
+else was validated when the network was described. The layout decides nothing about
+the hardware: it reads what the mapping decided from ``MappedNetwork``'s fields
+(saturation, plasticity models, input links) and puts it on the time grid.
 """
 
 from __future__ import annotations
@@ -9,19 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from bss1lab.emulator import contracts
-from bss1lab.hardware import links
-from bss1lab.hardware.geometry import wafer_geometry
-from bss1lab.hardware.spec import REFERENCE_SPEEDUP, SATURATION_RATE_HZ, SATURATION_SHORTFALL
-from bss1lab.hardware.wafer import MappedNetwork
+from bss1lab.emulator.celltypes import translation
+from bss1lab.emulator.filing import count_synapses, file_synapses
+from bss1lab.emulator.grid import steps_of
+from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.network.realise import PopulationSlice, RealisedNetwork
 
-__all__ = ["Layout", "lay_out", "check_stability", "KIND_OF_SYNAPSE_MODEL"]
+__all__ = ["Layout", "lay_out", "check_stability"]
 
-KIND_OF_SYNAPSE_MODEL = {"cond_exp": contracts.KIND_COND_EXP, "curr_exp": contracts.KIND_CURR_EXP,
-                         "curr_delta": contracts.KIND_CURR_DELTA}
 #: About this many cells per block of the kernel's work split (fixed, so results never
 #: depend on the number of threads); at most MAX_BLOCKS blocks, a power of two.
 CELLS_PER_BLOCK = 2048
@@ -29,10 +28,6 @@ MAX_BLOCKS = 16
 #: The Poisson generator inverts one uniform by summing terms; beyond this mean
 #: count per step that gets slow and imprecise.
 MAX_POISSON_MEAN_PER_STEP = 500.0
-#: Relative slack when rounding times to steps (see ``steps_of``).
-STEP_SLACK = 1e-9
-#: A delay counts as shorter than dt only below dt (1 - this): float32 storage rounds.
-DELAY_ROUNDING = 1e-6
 
 
 @dataclass
@@ -77,28 +72,6 @@ class Layout:
         return int(self.cells.block_offset.size - 1)
 
 
-@njit(cache=True, inline="always")
-def _nearest_step(time_ms, dt):
-    """The rule of ``steps_of`` for one time, for the kernels of this module."""
-    return np.int64(np.floor(time_ms / dt * (1.0 + STEP_SLACK) + 0.5))
-
-
-@njit(cache=True)
-def _nearest_steps(times_ms, dt):
-    steps = np.empty(times_ms.shape[0], dtype=np.int64)
-    for s in range(times_ms.shape[0]):
-        steps[s] = _nearest_step(times_ms[s], dt)
-    return steps
-
-
-def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
-    """Nearest grid step of each time (ms), halves rounded up; a relative
-    ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3. Returns int64
-    steps in the shape of ``times_ms``."""
-    times = np.asarray(times_ms, dtype=np.float64)
-    return _nearest_steps(times.ravel(), float(dt)).reshape(times.shape)
-
-
 #: Explicit integration methods and how many time constants a step may span: Heun's
 #: method on dv/dt = -v / tau is stable for dt <= 2 tau (|1 - x + x^2 / 2| <= 1).
 STABLE_STEP_IN_TAU = {"rk2": 2.0}
@@ -132,21 +105,21 @@ def check_stability(net: RealisedNetwork, dt: float, method: str) -> None:
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
     """Records of the kernel's neuron parameters (``contracts.PARAMETER_DTYPE``, the
     fields of ``contracts.NeuronParameters``) for one population of neurons, from its
-    PyNN parameters (bio units) and the time step ``dt`` (ms)."""
+    PyNN parameters (bio units) and the time step ``dt`` (ms): those its cell type's
+    translation copies, and the ones derived from them."""
     q = population.parameters
+    cell = translation(population.cell_type)
     records = np.zeros(population.size, dtype=contracts.PARAMETER_DTYPE)
-    for name in ("v_rest", "v_thresh", "v_reset", "i_offset", "e_rev_E", "e_rev_I",
-                 "delta_T", "b"):
-        if name in q:
-            records[name] = q[name]
+    for name in cell.copied:
+        records[name] = q[name]
     records["g_l"] = q["cm"] / q["tau_m"]
     records["dt_over_cm"] = dt / q["cm"]
     # AdEx spikes at v_spike; without the exponential term (delta_T = 0) at v_thresh,
     # as in NEST's aeif models
-    records["v_peak"] = np.where(q.get("delta_T", 0.0) > 0, q.get("v_spike", q["v_thresh"]),
-                                 q["v_thresh"])
-    records["a"] = q.get("a", 0.0) * 1e-3  # nS -> uS
-    tau_w = q.get("tau_w", 1.0)
+    records["v_peak"] = (np.where(q["delta_T"] > 0, q["v_spike"], q["v_thresh"])
+                         if cell.adex else q["v_thresh"])
+    records["a"] = q["a"] * 1e-3 if cell.adex else 0.0  # nS -> uS
+    tau_w = q["tau_w"] if cell.adex else 1.0
     records["rate_w"] = 1.0 / tau_w
     records["decay_w"] = np.exp(-dt / tau_w)
     records["decay_m"] = np.exp(-dt / q["tau_m"])
@@ -157,7 +130,7 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
             records[f"mean_{receptor}"] = -np.expm1(-dt / tau) * tau / dt
     records["refractory_steps"] = steps_of(q["tau_refrac"], dt)
     # cells with an adaptation current (AdEx); the others skip w and the exp term
-    records["adex"] = 1 if "tau_w" in q else 0
+    records["adex"] = 1 if cell.adex else 0
     return records
 
 
@@ -174,85 +147,6 @@ def kind_run_ends(kinds: np.ndarray, adex: np.ndarray, cells: np.ndarray,
                       | (neuron[1:] & (cells[1:] != cells[:-1] + 1)))
     ends = np.flatnonzero(boundary)  # run starts, and n
     return ends[np.searchsorted(ends, np.arange(n), side="right")].astype(np.int64)
-
-
-@njit(cache=True)
-def _count_groups(pre, post, cell_block, n_blocks, counts):
-    """Add each synapse to the count of its (pre cell, post block) group."""
-    for s in range(pre.shape[0]):
-        counts[pre[s] * n_blocks + cell_block[post[s]]] += 1
-
-
-@njit(cache=True)
-def _sum_weights(post, weight, summed):
-    """Add the weights onto their targets, in synapse order (as ``np.bincount``)."""
-    for s in range(post.shape[0]):
-        summed[post[s]] += np.float64(weight[s])
-
-
-@njit(cache=True)
-def _delay_steps(delay, dt, lengthen):
-    """Delays (ms) on the grid, rounded as ``steps_of`` does; with ``lengthen``
-    (as the layout always asks) those shorter than ``dt`` take one step. Returns the
-    steps (int16; the caller checks the longest fits) and how many were lengthened."""
-    steps = np.empty(delay.shape[0], dtype=np.int16)
-    n_lengthened = 0
-    for s in range(delay.shape[0]):
-        d = np.float64(delay[s])
-        if lengthen and d < dt * (1.0 - DELAY_ROUNDING):
-            d = np.float64(np.float32(dt))
-            n_lengthened += 1
-        steps[s] = _nearest_step(d, dt)
-    return steps, n_lengthened
-
-
-@njit(cache=True)
-def _entries(counts, n_cells, n_blocks):
-    """Turn the group counts into entries (non-empty groups, in (cell, block) order):
-    each entry's cell, block and first synapse, and each cell's first entry. On
-    return ``counts[g]`` is where group g's first synapse goes."""
-    n_entries = 0
-    for g in range(counts.shape[0]):
-        if counts[g] > 0:
-            n_entries += 1
-    entry_cell = np.empty(n_entries, dtype=np.int32)
-    entry_block = np.empty(n_entries, dtype=np.int32)
-    entry_synapse = np.empty(n_entries + 1, dtype=np.int64)
-    entry_pointer = np.zeros(n_cells + 1, dtype=np.int64)
-    e = 0
-    position = 0
-    for g in range(counts.shape[0]):
-        count = counts[g]
-        if count > 0:
-            entry_cell[e] = g // n_blocks
-            entry_block[e] = g % n_blocks
-            entry_synapse[e] = position
-            entry_pointer[g // n_blocks + 1] += 1
-            e += 1
-        counts[g] = position
-        position += count
-    entry_synapse[n_entries] = position
-    for c in range(n_cells):
-        entry_pointer[c + 1] += entry_pointer[c]
-    return entry_cell, entry_block, entry_synapse, entry_pointer
-
-
-@njit(cache=True)
-def _scatter(pre, post, weight, steps, slot, receptor, cell_block, n_blocks, next_free,
-             column_out, weight_out, delay_out, slot_out):
-    """File one projection's synapses into their groups, after the ones filed before
-    (a stable counting sort, one projection at a time). ``slot`` is empty for static
-    projections."""
-    plastic = slot.shape[0] > 0
-    for s in range(pre.shape[0]):
-        g = pre[s] * n_blocks + cell_block[post[s]]
-        d = next_free[g]
-        next_free[g] = d + 1
-        column_out[d] = 2 * post[s] + receptor
-        weight_out[d] = weight[s]
-        delay_out[d] = steps[s]
-        if plastic:
-            slot_out[d] = slot[s]
 
 
 @dataclass
@@ -340,173 +234,6 @@ def _ring_size(max_delay_steps: int) -> int:
     return 1 << int(max_delay_steps).bit_length()
 
 
-def _input_links(mapped: MappedNetwork, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell, the input link (HICANN) and FPGA a spike source enters through, when
-    the wafer limits its input; -1 otherwise."""
-    n = kind.size
-    link = np.full(n, -1, dtype=np.int64)
-    if mapped.input_limited and mapped.hicann is not None:
-        sources = (kind >= contracts.KIND_POISSON) & (mapped.hicann >= 0)
-        link[sources] = mapped.hicann[sources]
-    fpga = np.where(link >= 0, wafer_geometry().fpga[np.maximum(link, 0)], -1)
-    return link, fpga.astype(np.int64)
-
-
-def saturation_conductances(mapped: MappedNetwork, summed: np.ndarray,
-                            parameters: np.ndarray, kind: np.ndarray) -> None:
-    """Set where each conductance-based neuron's synaptic inputs saturate (in place).
-
-    g_s is chosen so that with all its inputs firing at SATURATION_RATE_HZ a neuron's
-    mean conductance (rate x tau_syn x summed weights) falls SATURATION_SHORTFALL
-    short of the model. ``summed`` holds each cell's summed weights (uS) per
-    receptor, shape (2, cells)."""
-    net = mapped.network
-    n = net.n_cells
-    factor = 1.0 / np.sqrt(1.0 / (1.0 - SATURATION_SHORTFALL) ** 2 - 1.0)
-    for receptor, name in ((0, "E"), (1, "I")):
-        tau = np.zeros(n)
-        for population in net.populations:
-            if f"tau_syn_{name}" in population.parameters:
-                tau[population.start:population.stop] = population.parameters[
-                    f"tau_syn_{name}"]
-        rate_hz = SATURATION_RATE_HZ * REFERENCE_SPEEDUP / mapped.speedup  # quoted at 1e4
-        at_rate = rate_hz * 1e-3 * tau * summed[receptor]
-        parameters[f"saturation_{name}"] = np.where(kind == contracts.KIND_COND_EXP,
-                                                    at_rate * factor, 0.0)
-
-
-def plasticity_slots(mapped: MappedNetwork, emitting: dict[int, np.ndarray]
-                     ) -> tuple[contracts.Plasticity, np.ndarray]:
-    """One short-term plasticity state per (emitting cell, plastic projection).
-
-    ``emitting`` gives, per plastic projection, the cells it has synapses from. Returns
-    the states, with ``synapse_slot`` still all -1 for the layout to fill, and the
-    sorted slot keys (cell x projections + projection) to look synapses up in.
-    On the wafer the synapse drivers' circuit replaces the Tsodyks-Markram model
-    (depressing without ``tau_facil``, else facilitating)."""
-    net = mapped.network
-    n = net.n_cells
-    n_projections = len(net.projection_plasticity)
-    if not emitting:
-        empty = contracts.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
-                             np.zeros(0), np.zeros(0), np.zeros(0),
-                             np.zeros(0, dtype=np.int64))
-        return empty, np.zeros(0, dtype=np.int64)
-    slots = np.sort(np.concatenate([cells.astype(np.int64) * n_projections + projection
-                                    for projection, cells in emitting.items()]))
-    cell_of_slot, projection_of_slot = np.divmod(slots, n_projections)
-    parameters = np.array([net.projection_plasticity[p] for p in projection_of_slot],
-                          dtype=np.float64).reshape(-1, 3)
-    U, tau_rec, tau_facil = parameters.T
-    if mapped.wafer_plasticity:
-        facilitating = tau_facil > 0
-        model = np.where(facilitating, contracts.STP_WAFER_FACILITATION,
-                         contracts.STP_WAFER_DEPRESSION)
-        tau_1, tau_2 = np.where(facilitating, tau_facil, tau_rec), np.zeros(slots.size)
-    else:
-        model = np.full(slots.size, contracts.STP_TSODYKS_MARKRAM)
-        tau_1, tau_2 = tau_rec, tau_facil
-    pointer = np.concatenate([[0], np.cumsum(np.bincount(cell_of_slot, minlength=n))])
-    plasticity = contracts.Plasticity(pointer.astype(np.int64), model.astype(np.int8), U, tau_1,
-                              tau_2, np.full(net.n_synapses, -1, dtype=np.int64))
-    return plasticity, slots
-
-
-@dataclass
-class _Census:
-    """What the first pass over the synapses learns, one projection at a time.
-
-    The kernel files synapses by (pre cell, post block) group. A first pass counts
-    each group (and what else needs every synapse: out-degrees, the longest delay,
-    summed weights, plastic projections' cells); a second files each synapse into
-    its group. Projections come as views of the network's arrays or, for a network
-    that does not keep them, drawn again: then the kernel's arrays are the only full
-    copy of the synapses."""
-
-    group_size: np.ndarray      # int64 per (pre cell, post block)
-    out_degree: np.ndarray      # int64 per cell
-    last_target: np.ndarray     # int32 per cell: its only target when it has one
-    summed_weight: np.ndarray   # (2, cells): summed weights per receptor (saturation)
-    emitting: dict              # plastic projection -> its pre cells
-    longest_delay: int          # steps
-
-
-def _count_synapses(mapped: MappedNetwork, dt: float, saturating: bool,
-                    cell_block: np.ndarray, n_blocks: int) -> _Census:
-    """The first pass (see :class:`_Census`); checks the longest delay fits the
-    kernel's int16 steps of ``dt``. Sums the weights only if ``saturating``."""
-    net = mapped.network
-    n = net.n_cells
-    census = _Census(np.zeros(n * n_blocks, dtype=np.int64), np.zeros(n, dtype=np.int64),
-                     np.zeros(n, dtype=np.int32), np.zeros((2, n)), {}, 0)
-    for p in range(len(net.projection_labels)):
-        if net.projection_offsets[p + 1] == net.projection_offsets[p]:
-            continue
-        shortest, longest = net.projection_delay_range(p)
-        if longest > np.iinfo(np.int16).max * dt:
-            raise ValueError(f"Projection {net.projection_labels[p]!r}: delays up to "
-                             f"{longest:g} ms exceed {np.iinfo(np.int16).max} steps of "
-                             f"dt={dt} ms; the longest delay allowed is "
-                             f"{np.iinfo(np.int16).max * dt:g} ms")
-        census.longest_delay = max(census.longest_delay, int(steps_of(longest, dt)), 1)
-        pre, post = net.projection_connections(p)
-        census.out_degree += np.bincount(pre, minlength=n)
-        census.last_target[pre] = post
-        _count_groups(pre, post, cell_block, n_blocks, census.group_size)
-        if saturating:
-            _sum_weights(post, net.projection_synapses(p)[2],
-                         census.summed_weight[net.projection_receptors[p]])
-        if net.projection_plasticity[p] is not None:
-            census.emitting[p] = np.unique(pre)
-    if census.longest_delay > np.iinfo(np.int16).max:
-        raise ValueError(f"delays up to {census.longest_delay * dt:g} ms exceed "
-                         f"{np.iinfo(np.int16).max} steps of dt={dt} ms")
-    return census
-
-
-def _file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
-                   cell_block: np.ndarray, n_blocks: int
-                   ) -> tuple[contracts.Synapses, contracts.Plasticity, int]:
-    """The second pass (see :class:`_Census`): the kernel's synapses, their plasticity
-    slots and how many delays were lengthened to one step. Uses up
-    ``census.group_size``."""
-    net = mapped.network
-    n_projections = len(net.projection_labels)
-    entry_cell, entry_block, entry_synapse, entry_pointer = _entries(
-        census.group_size, net.n_cells, n_blocks)
-    next_free = census.group_size  # _entries turned the sizes into first positions
-    n_synapses = int(entry_synapse[-1])
-    column = np.empty(n_synapses, dtype=np.int32)
-    weights = np.empty(n_synapses, dtype=np.float32)
-    delays = np.empty(n_synapses, dtype=np.int16)
-    plasticity, slot_keys = plasticity_slots(mapped, census.emitting)
-    no_slots = np.zeros(0, dtype=np.int64)
-    delays_raised = 0
-    # Largest projections first: the arrays above take memory page by page as they
-    # are written, so little of them is resident yet while a large projection, drawn
-    # again, briefly needs a few times its final size. Within a group synapses follow
-    # in this order, which changes a sum only where two projections share pre cell,
-    # post cell, receptor and delay (then in its last bit).
-    sizes = np.diff(net.projection_offsets)
-    for p in np.argsort(-sizes, kind="stable"):
-        if sizes[p] == 0:
-            continue
-        pre, post, weight, delay = net.projection_synapses(p)
-        steps, lengthened = _delay_steps(delay, dt, True)
-        delays_raised += lengthened
-        del delay
-        slot = (np.searchsorted(slot_keys, pre.astype(np.int64) * n_projections + p)
-                if p in census.emitting else no_slots)
-        _scatter(pre, post, weight, steps, slot, np.int32(net.projection_receptors[p]),
-                 cell_block, n_blocks, next_free, column, weights, delays,
-                 plasticity.synapse_slot)
-        del pre, post, weight, steps, slot
-    synapses = contracts.Synapses(
-        entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
-        entry_synapse=entry_synapse, column=column, weight=weights, delay=delays)
-    return synapses, plasticity, delays_raised
-
-
 def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     """Build the kernel arrays for ``mapped`` on a grid of ``dt`` ms.
 
@@ -526,10 +253,10 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     current_changes = []
     for population in net.populations:
         cells = slice(population.start, population.stop)
-        name = type(population.cell_type).__name__
+        cell = translation(population.cell_type)
         q = population.parameters
-        if name == "SpikeSourcePoisson":
-            kind[cells] = contracts.KIND_POISSON
+        kind[cells] = cell.kind
+        if cell.kind == contracts.KIND_POISSON:
             poisson_mean[cells] = q["rate"] * dt * 1e-3
             too_high = poisson_mean[cells] > MAX_POISSON_MEAN_PER_STEP
             if too_high.any():
@@ -539,13 +266,11 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                     f"{dt} ms; lower the rate or split the source")
             active_from[cells] = steps_of(q["start"], dt)
             active_until[cells] = steps_of(q["start"] + q["duration"], dt)
-        elif name == "SpikeSourceArray":
-            kind[cells] = contracts.KIND_ARRAY
+        elif cell.kind == contracts.KIND_ARRAY:
             # a spike at time t is emitted in the step that ends at t
             for offset, train in enumerate(q["spike_times"]):
                 trains[population.start + offset] = np.maximum(steps_of(train, dt) - 1, 0)
         else:
-            kind[cells] = KIND_OF_SYNAPSE_MODEL[population.cell_type.synapse_model]
             parameters[cells] = neuron_parameters(population, dt)
             cell_indices = np.arange(population.start, population.stop)
             for source in population.current_sources:
@@ -561,16 +286,16 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
                    else np.empty(0, dtype=np.int64))
 
     # the synapses, one projection at a time, in two passes (see _Census)
-    saturating = not mapped.wafer.is_ideal and mapped.wafer.saturation
+    for receptor, name in ((0, "E"), (1, "I")):
+        parameters[f"saturation_{name}"] = np.where(kind == contracts.KIND_COND_EXP,
+                                                    mapped.saturation[receptor], 0.0)
     cell_block, n_blocks = split_into_blocks(net)
-    census = _count_synapses(mapped, dt, saturating, cell_block, n_blocks)
-    if saturating:
-        saturation_conductances(mapped, census.summed_weight, parameters, kind)
-    input_link, input_fpga = _input_links(mapped, kind)
+    census = count_synapses(mapped, dt, cell_block, n_blocks)
+    input_link, input_fpga = mapped.input_link, mapped.input_fpga
     direct = (kind == contracts.KIND_POISSON) & (census.out_degree == 1) & (input_link < 0)
     block_offset, block_cells = settle_sources(cell_block, n_blocks, direct,
                                                census.last_target, input_fpga)
-    synapses, plasticity, delays_raised = _file_synapses(mapped, dt, census,
+    synapses, plasticity, delays_raised = file_synapses(mapped, dt, census,
                                                          cell_block, n_blocks)
     direct_synapse = np.full(n, -1, dtype=np.int64)
     direct_synapse[direct] = synapses.entry_synapse[synapses.entry_pointer[:-1][direct]]
@@ -587,11 +312,11 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         array_end=array_end, direct_synapse=direct_synapse,
         input_limited=bool((input_link >= 0).any()), input_link=input_link,
         input_fpga=input_fpga,
-        link_rate=links.bio_rate(links.INPUT_LINK_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
-        fpga_rate=links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
-        link_depth=float(links.LINK_BUFFER_EVENTS))
+        link_rate=mapped.input_link_rate_hz * dt * 1e-3,
+        fpga_rate=mapped.input_fpga_rate_hz * dt * 1e-3,
+        link_depth=float(mapped.buffer_events))
     neurons = contracts.NeuronParameters(*(np.ascontiguousarray(parameters[name])
-                                   for name in contracts.NeuronParameters._fields))
+                                           for name in contracts.NeuronParameters._fields))
     return Layout(dt=dt, cells=cells, neurons=neurons, synapses=synapses,
                   plasticity=plasticity,
                   out_degree=census.out_degree,

@@ -8,8 +8,8 @@ from numba import njit
 
 from bss1lab.emulator.contracts import KIND_POISSON
 from bss1lab.emulator.delivery import deliver_direct, note_spike
-from bss1lab.emulator.generator import uniform
-from bss1lab.hardware.links import take_tokens
+from bss1lab.emulator.generator import INPUT_ORDER_STREAM, uniform
+from bss1lab.emulator.buffers import take_tokens
 
 #: Poisson sources with fewer spikes than this per step draw the time of their next
 #: spike (exponential intervals) instead of a count every step.
@@ -31,7 +31,7 @@ def limit_input(first, n_spiking, step, seed_hash, cells, state):
             n_limited += 1
     if n_limited == 0:
         return
-    start = int(uniform(seed_hash, -1, step) * n_limited)
+    start = int(uniform(seed_hash, INPUT_ORDER_STREAM, step) * n_limited)
     for r in range(n_limited):
         i = state.pending[first + (start + r) % n_limited]
         count = state.emitted[now, i]

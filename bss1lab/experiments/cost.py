@@ -10,12 +10,23 @@ from bss1lab.hardware.spec import (CONFIGURATION_TIME_S, MODULE_POWER_W,
                                    RECONFIGURATION_TIME_S)
 from bss1lab.validation import as_count, as_instance, as_number
 
-__all__ = ["cost", "payoff", "POWER_PER_CORE_W"]
+__all__ = ["cost", "payoff", "wafer_seconds", "wafer_energy_j", "POWER_PER_CORE_W"]
 
 #: Model: electrical power of one busy CPU core, W. A server or laptop processor draws
 #: roughly its thermal design power under load, a few watts per core (e.g. 280 W for
 #: 64 cores, 15 W for 4); 5 W is this emulator's round figure. Pass your own.
 POWER_PER_CORE_W = 5.0
+
+
+def wafer_seconds(duration_ms: float, speedup: float) -> float:
+    """How long the wafer takes for ``duration_ms`` of biological time, s."""
+    return duration_ms * 1e-3 / speedup
+
+
+def wafer_energy_j(wafer_s):
+    """The energy the wafer module draws in ``wafer_s`` seconds (configuring or
+    running), J: ``MODULE_POWER_W`` x time."""
+    return MODULE_POWER_W * wafer_s
 
 
 def _required(ds: xr.Dataset, *names: str) -> None:
@@ -54,7 +65,7 @@ def cost(ds: xr.Dataset, *, power_per_core: float = POWER_PER_CORE_W,
     if machine_power is not None:
         machine_power = as_number("cost", "machine_power", machine_power, low=0.0)
     bio_s = ds.attrs["duration_ms"] * 1e-3
-    wafer_run = bio_s / ds.attrs["speedup"]
+    wafer_run = wafer_seconds(ds.attrs["duration_ms"], ds.attrs["speedup"])
     wall = float(ds.attrs["wall_time_s"])
     cpu = float(ds.attrs.get("cpu_time_s", wall))
     emulator_energy = wall * machine_power if machine_power is not None else cpu * power_per_core
@@ -72,7 +83,7 @@ def cost(ds: xr.Dataset, *, power_per_core: float = POWER_PER_CORE_W,
                               "first configuration (wafer) / mapping (emulator)"),
          "rerun_setup_time_s": pair(RECONFIGURATION_TIME_S, 0.0, "s",
                                     "setup of a re-run with changed weights or inputs"),
-         "run_energy_j": pair(MODULE_POWER_W * wafer_run, emulator_energy, "J",
+         "run_energy_j": pair(wafer_energy_j(wafer_run), emulator_energy, "J",
                               "energy of the run"),
          "synaptic_events_per_s": pair(events / wafer_run if wafer_run > 0 else np.nan,
                                        events / wall if wall > 0 else np.nan, "1/s",
@@ -128,10 +139,10 @@ def payoff(ds: xr.Dataset, runs: int | list[int] = (1, 10, 100, 1000), *,
         time_gain = emulator_rate - wafer_rate
         break_even_time = np.where(time_gain > 0, setup / (k * time_gain), np.inf)
         emulator_energy_rate = float(costs.run_energy_j.sel(machine="emulator")) / bio_s
-        wafer_energy_rate = MODULE_POWER_W * wafer_rate
+        wafer_energy_rate = wafer_energy_j(wafer_rate)
         energy_gain = emulator_energy_rate - wafer_energy_rate
         break_even_energy = np.where(energy_gain > 0,
-                                     MODULE_POWER_W * setup / (k * energy_gain), np.inf)
+                                     wafer_energy_j(setup) / (k * energy_gain), np.inf)
     return xr.Dataset(
         {"break_even_time_s": ("runs", break_even_time,
                                {"units": "s", "long_name": "biological time per run above "

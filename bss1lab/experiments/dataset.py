@@ -10,8 +10,9 @@ import xarray as xr
 
 import bss1lab
 from bss1lab.emulator.engine import Emulation, RunChunk
-from bss1lab.hardware.links import thin_readout
-from bss1lab.hardware.spec import HICANNS_PER_WAFER, MODULE_POWER_W
+from bss1lab.experiments.cost import wafer_energy_j, wafer_seconds
+from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.spec import HICANNS_PER_WAFER
 
 __all__ = ["to_dataset", "UNITS"]
 
@@ -83,13 +84,8 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
               else np.full(n, -1, dtype=np.int16))
     is_source = net.is_source
     wafer = mapped.wafer
-    readout_dropped = np.zeros(HICANNS_PER_WAFER, dtype=np.int64)
-    if not wafer.is_ideal and wafer.readout_limits:
-        # the neurons' spikes leave through their HICANN's readout; recorded input
-        # spikes are known on the host and cost no readout
-        key = np.where(is_source[spike_cell], -1, hicann[spike_cell])
-        keep, readout_dropped = thin_readout(spike_time, key, mapped.speedup)
-        spike_cell, spike_time = spike_cell[keep], spike_time[keep]
+    # the engine's readout already dropped what the wafer's readout would
+    readout_dropped = np.sum([c.readout_dropped for c in chunks], axis=0)
     input_dropped = np.sum([c.input_dropped for c in chunks], axis=0)
 
     ds = xr.Dataset(
@@ -144,7 +140,7 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
         "dt_ms": emulation.dt,
         "integration_method": emulation.method,
         "speedup": float(mapped.speedup),
-        "wafer_duration_s": float(duration_ms * 1e-3 / mapped.speedup),
+        "wafer_duration_s": float(wafer_seconds(duration_ms, mapped.speedup)),
         "wall_time_s": wall,
         "cpu_time_s": float(sum(c.cpu_time_s for c in chunks)),
         "synaptic_events": events,
@@ -155,14 +151,14 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
         "spikes_recorded": int(spike_time.size),
         "readout_spikes_dropped": int(readout_dropped.sum()),
         "input_spikes_dropped": int(input_dropped.sum()),
-        "wafer_energy_j": float(MODULE_POWER_W * duration_ms * 1e-3 / mapped.speedup),
+        "wafer_energy_j": float(wafer_energy_j(wafer_seconds(duration_ms, mapped.speedup))),
         "neurons": int((~is_source).sum()),
         "synapses": net.n_synapses,
     })
     ds.attrs.update(mapped.report)
     if "configuration_time_s" in mapped.report:
-        ds.attrs["configuration_energy_j"] = MODULE_POWER_W * mapped.report[
-            "configuration_time_s"]
+        ds.attrs["configuration_energy_j"] = wafer_energy_j(mapped.report[
+            "configuration_time_s"])
     ds.attrs.update(attrs or {})
     return ds
 
@@ -176,12 +172,15 @@ def _hardware_variables(mapped, readout_dropped: np.ndarray,
                   for name, values in mapped.projection_report.items()}
     projection["synapses_lost"] = (projection["synapses_requested"]
                                    - projection["synapses_realised"])
-    wafer_hicann = np.arange(HICANNS_PER_WAFER, dtype=np.int16)
-    per_hicann = {f"hicann_{name}": xr.DataArray(values, dims="wafer_hicann",
-                                                 coords={"wafer_hicann": wafer_hicann})
+    geometry = wafer_geometry()
+    coords = {"wafer_hicann": np.arange(HICANNS_PER_WAFER, dtype=np.int16),
+              # where each HICANN sits on the wafer's grid (column, row), for maps
+              "hicann_x": ("wafer_hicann", geometry.x.astype(np.int16)),
+              "hicann_y": ("wafer_hicann", geometry.y.astype(np.int16))}
+    per_hicann = {f"hicann_{name}": xr.DataArray(values, dims="wafer_hicann", coords=coords)
                   for name, values in mapped.hicann_report.items()}
     per_hicann["hicann_readout_dropped"] = xr.DataArray(readout_dropped, dims="wafer_hicann",
-                                                        coords={"wafer_hicann": wafer_hicann})
+                                                        coords=coords)
     per_hicann["hicann_input_dropped"] = xr.DataArray(input_dropped, dims="wafer_hicann",
-                                                      coords={"wafer_hicann": wafer_hicann})
+                                                      coords=coords)
     return {**projection, **per_hicann}

@@ -7,16 +7,19 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from bss1lab.emulator.engine import DEFAULT_DT, Emulation, check_dt, seed_sequence
-from bss1lab.emulator.layout import STEP_SLACK
+from bss1lab.emulator.engine import DEFAULT_DT, Emulation, check_dt
+from bss1lab.emulator.grid import STEP_SLACK
+from bss1lab.emulator.recording import RecordSpec
 from bss1lab.errors import ParameterTypeError
+from bss1lab.experiments.cost import wafer_seconds
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware.wafer import Wafer
 from bss1lab.network.cells import CellType, SpikeSourceArray
 from bss1lab.network.connectors import AllToAllConnector
 from bss1lab.network.model import (Network, Population, Projection, StaticSynapse,
                                    StepCurrentSource)
-from bss1lab.validation import MAX_TIME_MS, as_instance, as_number, as_numbers
+from bss1lab.validation import (MAX_TIME_MS, as_instance, as_number, as_numbers,
+                                as_seed_sequence)
 
 __all__ = ["run", "single_neuron", "long_time_evolution"]
 
@@ -71,11 +74,11 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
     """
     duration = _duration("run", "duration", duration, dt)
     _duration("run", "chunk_ms", chunk_ms, dt)
+    record = RecordSpec(record_spikes, record_variables, record_cells, record_interval)
     if on_chunk is not None and not callable(on_chunk):
         raise ParameterTypeError(f"run: on_chunk={on_chunk!r} must be a function "
                                  "on_chunk(chunk_dataset, fraction_done) or None")
-    emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes,
-                                 record_variables, record_cells, record_interval, isolate)
+    emulation, seed = _emulation(network, wafer, seed, dt, method, record, isolate)
     if on_chunk is None:
         return to_dataset(emulation, [emulation.run(duration)], attrs={"seed": seed})
     chunks = []
@@ -119,16 +122,17 @@ def long_time_evolution(network: Network, record: float, evolve: float, *,
     """
     record = _duration("long_time_evolution", "record", record, dt)
     as_number("long_time_evolution", "evolve", evolve, low=0.0, high=MAX_TIME_MS)
-    emulation, seed = _emulation(network, wafer, seed, dt, method, record_spikes, (),
-                                 None, None, isolate)
+    emulation, seed = _emulation(network, wafer, seed, dt, method,
+                                 RecordSpec(record_spikes), isolate)
     before = emulation.run(record)
     evolution = emulation.run(evolve, record=False)
     after = emulation.run(record)
     ds = to_dataset(emulation, [after], attrs={
         "seed": seed, "evolved_ms": float(evolution.stop_ms - evolution.start_ms),
         "evolution_wall_time_s": evolution.wall_time_s,
-        "evolution_wafer_time_s": float((evolution.stop_ms - evolution.start_ms) * 1e-3
-                                        / emulation.mapped.speedup),
+        "evolution_wafer_time_s": float(wafer_seconds(evolution.stop_ms
+                                                      - evolution.start_ms,
+                                                      emulation.mapped.speedup)),
         "evolution_synaptic_events": int(evolution.synaptic_events),
         "before_start_ms": before.start_ms, "before_duration_ms": before.stop_ms
         - before.start_ms})
@@ -153,8 +157,9 @@ def _duration(owner: str, name: str, duration: object, dt: object) -> float:
     return duration
 
 
-def _emulation(network, wafer, seed, dt, method, record_spikes, record_variables,
-               record_cells, record_interval, isolate) -> tuple[Emulation, int]:
+def _emulation(network: Network, wafer: Wafer | None, seed: int | None, dt: float,
+               method: str, record: RecordSpec,
+               isolate: Mapping[str, Sequence[int]] | None) -> tuple[Emulation, int]:
     """Map and set up an emulation the way every experiment does; returns it and the
     seed it used."""
     as_instance("run", "network", network, Network,
@@ -163,11 +168,9 @@ def _emulation(network, wafer, seed, dt, method, record_spikes, record_variables
     as_instance("run", "wafer", wafer, Wafer, "a Wafer; use Wafer() or Wafer.ideal()")
     if seed is None:  # draw one that fits the Dataset's attrs (netCDF: int64)
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-    map_seed, run_seed = seed_sequence("run", seed).spawn(2)
+    map_seed, run_seed = as_seed_sequence("run", seed).spawn(2)
     mapped = wafer.map(network, map_seed, isolate=isolate)
-    emulation = Emulation(mapped, run_seed, dt=dt, method=method,
-                          record_spikes=record_spikes, record_variables=record_variables,
-                          record_cells=record_cells, record_interval=record_interval)
+    emulation = Emulation(mapped, run_seed, dt=dt, method=method, record=record)
     return emulation, seed
 
 

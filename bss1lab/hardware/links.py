@@ -1,17 +1,23 @@
 """The links off the wafer: stimulus in through HICANN links and FPGAs, spikes out
 through each HICANN's readout. Each is a FIFO of ``LINK_BUFFER_EVENTS`` served at the
-link's rate (equivalently a token bucket): events that find it full are dropped."""
+link's rate (equivalently a token bucket): events that find it full are dropped.
+
+This module decides, at mapping time, which link and FPGA each source's events take,
+which readout each neuron's recorded spikes leave through, and the links' rates in
+biological time; the emulator runs the buffers (``emulator.buffers``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from bss1lab.hardware.spec import (HICANNS_PER_WAFER, INPUT_FPGA_LIMIT_HZ,
-                                   INPUT_LINK_LIMIT_HZ, LINK_BUFFER_EVENTS, REFERENCE_SPEEDUP,
-                                   READOUT_LIMIT_HZ)
+from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.spec import (FPGAS_PER_WAFER, HICANNS_PER_WAFER, INPUT_FPGA_LIMIT_HZ,
+                                   INPUT_LINK_LIMIT_HZ, LINK_BUFFER_EVENTS,
+                                   READOUT_LIMIT_HZ, REFERENCE_SPEEDUP)
+from bss1lab.network.realise import RealisedNetwork
 
-__all__ = ["take_tokens", "bio_rate", "thin_readout", "INPUT_LINK_LIMIT_HZ",
+__all__ = ["bio_rate", "input_links", "readout", "INPUT_LINK_LIMIT_HZ",
            "INPUT_FPGA_LIMIT_HZ", "READOUT_LIMIT_HZ", "LINK_BUFFER_EVENTS"]
 
 
@@ -20,65 +26,40 @@ def bio_rate(limit_hz: float, speedup: float) -> float:
     return limit_hz * REFERENCE_SPEEDUP / speedup
 
 
-@njit(cache=True, inline="always")
-def take_tokens(tokens, last_time, now, rate, depth, wanted):
-    """Serve ``wanted`` events arriving at ``now`` through a bucket that refills at
-    ``rate`` per time unit up to ``depth``. Returns ``(granted, tokens)``."""
-    tokens = min(depth, tokens + (now - last_time) * rate)
-    granted = min(wanted, int(tokens))
-    return granted, tokens - granted
+def input_links(network: RealisedNetwork, hicann: np.ndarray, speedup: float,
+                limited: bool) -> dict:
+    """The input side of the contract (``MappedNetwork``'s ``input_*`` fields): each
+    spike source enters through the link of its input HICANN and that HICANN's FPGA
+    when ``limited``; -1 (unlimited) otherwise, and for neurons.
 
-
-@njit(cache=True)
-def _thin(times, key, n_keys, rate, depth):
-    """Serve time-sorted events through one buffer per key. Events of the same time
-    are served in an order that rotates from one time to the next, so no neuron is
-    favoured when a buffer runs over."""
-    keep = np.ones(times.size, dtype=np.bool_)
-    tokens = np.full(n_keys, depth)
-    last = np.zeros(n_keys)
-    dropped = np.zeros(n_keys, dtype=np.int64)
-    start = 0
-    n_times = 0
-    while start < times.size:
-        stop = start
-        while stop < times.size and times[stop] == times[start]:
-            stop += 1
-        length = stop - start
-        for r in range(length):
-            j = start + (r + n_times) % length
-            k = key[j]
-            if k < 0:
-                continue
-            granted, tokens[k] = take_tokens(tokens[k], last[k], times[j], rate, depth, 1)
-            last[k] = times[j]
-            if granted == 0:
-                keep[j] = False
-                dropped[k] += 1
-        n_times += 1
-        start = stop
-    return keep, dropped
-
-
-def thin_readout(spike_time: np.ndarray, spike_hicann: np.ndarray, speedup: float,
-                 depth: float = LINK_BUFFER_EVENTS) -> tuple[np.ndarray, np.ndarray]:
-    """Which recorded spikes make it off the wafer.
-
-    Parameters
-    ----------
-    spike_time : float array
-        Bio ms, sorted.
-    spike_hicann : int array
-        HICANN of each spike's neuron (-1: not limited).
-    speedup : float
-
-    Returns
-    -------
-    keep : bool array
-    dropped : int64 array (HICANNs on the wafer)
-        Spikes dropped per HICANN.
+    Examples
+    --------
+    >>> from bss1lab.network import Network, Population, SpikeSourcePoisson
+    >>> from bss1lab.network.realise import realise
+    >>> net = realise(Network(Population(2, SpikeSourcePoisson(rate=5.0), label="s")), 0)
+    >>> input_links(net, np.array([3, 4]), 1e4, limited=True)["input_link"]
+    array([3, 4])
     """
-    rate = bio_rate(READOUT_LIMIT_HZ, speedup) * 1e-3  # per ms
-    return _thin(np.asarray(spike_time, dtype=np.float64),
-                 np.asarray(spike_hicann, dtype=np.int64), HICANNS_PER_WAFER, rate,
-                 float(depth))
+    link = np.full(network.n_cells, -1, dtype=np.int64)
+    if limited:
+        sources = network.is_source & (hicann >= 0)
+        link[sources] = hicann[sources]
+    fpga = np.where(link >= 0, wafer_geometry().fpga[np.maximum(link, 0)], -1)
+    return {"input_link": link, "input_fpga": fpga.astype(np.int64),
+            "input_link_rate_hz": bio_rate(INPUT_LINK_LIMIT_HZ, speedup),
+            "input_fpga_rate_hz": bio_rate(INPUT_FPGA_LIMIT_HZ, speedup),
+            "n_input_links": HICANNS_PER_WAFER, "n_fpgas": FPGAS_PER_WAFER,
+            "buffer_events": float(LINK_BUFFER_EVENTS)}
+
+
+def readout(network: RealisedNetwork, hicann: np.ndarray, speedup: float,
+            limited: bool) -> dict:
+    """The readout side of the contract (``MappedNetwork``'s ``readout_*`` fields): a
+    neuron's recorded spikes leave through its HICANN's readout when ``limited``;
+    recorded input spikes are known on the host and cost no readout (-1)."""
+    key = np.full(network.n_cells, -1, dtype=np.int64)
+    if limited:
+        neurons = ~network.is_source & (hicann >= 0)
+        key[neurons] = hicann[neurons]
+    return {"readout_hicann": key, "readout_rate_hz": bio_rate(READOUT_LIMIT_HZ, speedup),
+            "n_readouts": HICANNS_PER_WAFER}

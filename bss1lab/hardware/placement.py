@@ -125,12 +125,9 @@ def source_rates(network: RealisedNetwork) -> np.ndarray:
     """Mean rate (bio Hz) of every spike source; 0 for neurons."""
     rates = np.zeros(network.n_cells)
     for population in network.populations:
-        cells = slice(population.start, population.stop)
-        if type(population.cell_type).__name__ == "SpikeSourcePoisson":
-            rates[cells] = population.parameters["rate"]
-        elif type(population.cell_type).__name__ == "SpikeSourceArray":
-            rates[cells] = [t.size / t.max() * 1e3 if t.size else 0.0
-                            for t in population.parameters["spike_times"]]
+        if population.is_source:
+            rates[population.start:population.stop] = population.cell_type.mean_rates(
+                population.parameters)
     return rates
 
 

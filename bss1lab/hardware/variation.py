@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from bss1lab.hardware import streams
 from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CALIBRATED_SPREAD_REFERENCE_MS,
                                    CALIBRATION_FAILURE_RATE, DENMEMS_PER_FLOATING_GATE_BLOCK,
                                    DENMEMS_PER_HICANN, HICANNS_PER_WAFER, REFERENCE_SPEEDUP,
@@ -53,7 +54,7 @@ class Chip:
 @lru_cache(maxsize=8)
 def chip(seed: int) -> Chip:
     """The chip that ``seed`` stands for (cached: the same seed, the same object)."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5CA1E]))
+    rng = np.random.default_rng(np.random.SeedSequence([seed, streams.FIXED_PATTERN]))
     shape = (HICANNS_PER_WAFER, DENMEMS_PER_HICANN)
     deviation = {name: rng.standard_normal(shape) for name in VARIED_PARAMETERS}
     failed = rng.random(shape) < CALIBRATION_FAILURE_RATE
@@ -171,7 +172,8 @@ def apply_variation(populations, hicann: np.ndarray, first_denmem: np.ndarray,
     width = scale * (1.0 if calibrated else UNCALIBRATED_SPREAD_FACTOR)
     # trial-to-trial: TRIAL_TO_TRIAL_FRACTION of the calibrated spread, either way
     trial_width = scale * TRIAL_TO_TRIAL_FRACTION / width if width > 0 else 0.0
-    rng = np.random.default_rng(np.random.SeedSequence([the_chip.seed, 0x7121A1, trial]))
+    rng = np.random.default_rng(np.random.SeedSequence([the_chip.seed,
+                                                       streams.TRIAL_TO_TRIAL, trial]))
     neurons = [p for p in populations if not p.is_source]
     for population in neurons:
         cells = slice(population.start, population.stop)

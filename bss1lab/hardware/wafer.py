@@ -5,21 +5,22 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from bss1lab.hardware import links
+from bss1lab.hardware import links, streams
 from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.hardware.placement import Placement, place
+from bss1lab.hardware.plasticity import stp_models, wafer_plasticity
 from bss1lab.hardware.routing import Routing, route, routed_delays
+from bss1lab.hardware.saturation import saturation_conductances
 from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
                                    HICANNS_PER_WAFER, LEAK_MODES, MODULE_POWER_W,
                                    NEURON_CAPACITY, RECONFIGURATION_TIME_S,
-                                   SPEEDUP_NOMINAL, SPEEDUP_RANGE, STP_U_RANGE)
+                                   SPEEDUP_NOMINAL, SPEEDUP_RANGE)
 from bss1lab.hardware.variation import (apply_ranges, apply_variation, chip,
                                        parameter_ranges, share_v_reset)
 from bss1lab.hardware.weights import quantize, weight_levels
@@ -34,36 +35,11 @@ __all__ = ["Wafer", "MappedNetwork", "EFFECTS"]  # MappedNetwork re-exported fro
 #: far beyond any real chip.
 MAX_VARIATION_SCALE = 10.0
 
-#: The hardware effects, each a switch of ``Wafer``.
-EFFECTS = ("routing_loss", "parameter_ranges", "variation",
+#: The hardware effects switched on and off, each a switch of ``Wafer``; the
+#: fixed-pattern noise, ``Wafer.variation``, is a number (0 switches it off).
+EFFECTS = ("routing_loss", "parameter_ranges",
            "weight_quantization", "weight_distortion", "routed_delays", "input_limits",
            "readout_limits", "saturation", "short_term_plasticity")
-
-
-def _wafer_plasticity(network: RealisedNetwork, mode: str, clipped: dict) -> tuple:
-    """Plastic projections as the synapse drivers can run them: depression or
-    facilitation, not both, with U in the circuit's range (clipped and counted in
-    ``clipped``, or an error, by ``mode``)."""
-    low, high = STP_U_RANGE
-    translated = []
-    for label, plasticity in zip(network.projection_labels, network.projection_plasticity):
-        if plasticity is None:
-            translated.append(None)
-            continue
-        U, tau_rec, tau_facil = plasticity
-        if tau_rec > 0 and tau_facil > 0:
-            raise ValueError(f"Wafer.map: projection {label!r}: the synapse drivers do "
-                             "depression or facilitation, not both; set tau_rec or "
-                             "tau_facil to 0, or switch short_term_plasticity off")
-        if not low <= U <= high:
-            if mode == "error":
-                raise ValueError(f"Wafer.map: projection {label!r}: U={U:g} is outside "
-                                 f"the {low:g}..{high:g} the synapse drivers realise")
-            warnings.warn(f"Wafer.map: projection {label!r}: U={U:g} clipped to the "
-                          f"synapse drivers' {low:g}..{high:g}", stacklevel=4)
-            clipped["stp_U"] = clipped.get("stp_U", 0) + 1
-        translated.append((float(np.clip(U, low, high)), tau_rec, tau_facil))
-    return tuple(translated)
 
 
 def _isolated_cells(network: RealisedNetwork, isolate) -> np.ndarray:
@@ -71,12 +47,11 @@ def _isolated_cells(network: RealisedNetwork, isolate) -> np.ndarray:
     if not isolate:
         return np.empty(0, dtype=np.int64)
     cells = []
-    for label, indices in isolate.items():
-        population = network.population(label)
+    for population, local in network.selected("Wafer.map", "isolate", isolate):
+        label = population.label
         if population.is_source:
             raise ValueError(f"Wafer.map: isolate names {label!r}, a spike source; only "
                              "neurons sit on HICANNs")
-        local = as_indices("Wafer.map", f"isolate[{label!r}]", indices, population.size)
         if np.unique(local).size != local.size:
             raise ValueError(f"Wafer.map: isolate[{label!r}] repeats neurons")
         cells.append(population.start + local)
@@ -177,8 +152,7 @@ class Wafer:
         object.__setattr__(self, "variation", as_number(
             "Wafer", "variation", self.variation, low=0.0, high=MAX_VARIATION_SCALE))
         for name in (*EFFECTS, "calibrated", "emulate_hardware"):
-            if name != "variation":
-                object.__setattr__(self, name, as_flag("Wafer", name, getattr(self, name)))
+            object.__setattr__(self, name, as_flag("Wafer", name, getattr(self, name)))
         object.__setattr__(self, "seed", as_seed("Wafer", "seed", self.seed))
         for name in ("hicanns", "blacklist"):
             chips = getattr(self, name)
@@ -199,7 +173,7 @@ class Wafer:
         """The same pipeline with every hardware effect off: the reference simulation,
         which also runs current-based cell types."""
         return cls(speedup=speedup, variation=0.0, emulate_hardware=False,
-                   **{effect: False for effect in EFFECTS if effect != "variation"})
+                   **{effect: False for effect in EFFECTS})
 
     @property
     def is_ideal(self) -> bool:
@@ -208,7 +182,7 @@ class Wafer:
 
     def effects_on(self) -> list[str]:
         """The hardware effects that are switched on."""
-        on = [e for e in EFFECTS if e != "variation" and getattr(self, e)]
+        on = [e for e in EFFECTS if getattr(self, e)]
         if self.variation > 0:
             on.append("variation")
         return [] if self.is_ideal else sorted(on)
@@ -218,7 +192,7 @@ class Wafer:
         unknown = sorted(set(switches) - set(EFFECTS))
         if unknown:
             raise ValueError(f"Wafer.with_effects: unknown effect(s) {unknown}; effects: "
-                             f"{EFFECTS}")
+                             f"{EFFECTS} (variation is a number: Wafer(variation=...))")
         return dataclasses.replace(self, **switches)
 
     def describe(self) -> str:
@@ -336,8 +310,8 @@ class Wafer:
         clipped: dict[str, int] = {}
         shared_blocks = 0
         if self.short_term_plasticity:
-            network.projection_plasticity = _wafer_plasticity(network, self.out_of_range,
-                                                              clipped)
+            network.projection_plasticity = wafer_plasticity(network, self.out_of_range,
+                                                             clipped)
         if self.parameter_ranges:
             apply_ranges(network.populations, parameter_ranges(
                 self.capacitor, self.leak_mode, self.speedup), self.out_of_range, clipped)
@@ -368,12 +342,14 @@ class Wafer:
             weight = quantized
         if self.weight_distortion and self.variation > 0:
             spread = CALIBRATED_SPREAD[self.capacitor]["weights"] * self.variation
-            rng = np.random.default_rng([the_chip.weight_deviation_seed, 7])
+            rng = np.random.default_rng([the_chip.weight_deviation_seed,
+                                         streams.WEIGHT_DISTORTION])
             deviation = rng.standard_normal(n_requested)[keep]  # fixed per synapse
             weight = weight * np.maximum(1.0 + spread * deviation, 0.0)
         delay = requested.delay[keep].astype(np.float64)
         if self.routed_delays:
-            rng = np.random.default_rng([the_chip.weight_deviation_seed, 11])
+            rng = np.random.default_rng([the_chip.weight_deviation_seed,
+                                         streams.DELAY_JITTER])
             delay = routed_delays(wafer_geometry(), placement.hicann[requested.pre],
                                   placement.hicann[requested.post], self.speedup,
                                   rng)[keep]
@@ -423,8 +399,13 @@ class Wafer:
                              "synapses_realised": realised_per_projection,
                              "weight_quantization_error": quantization_error}
         mapped = MappedNetwork(network, self, hicann=placement.hicann,
-                               input_limited=self.input_limits,
-                               wafer_plasticity=self.short_term_plasticity,
+                               saturation=(saturation_conductances(network, self.speedup)
+                                           if self.saturation else None),
+                               stp_models=stp_models(network, self.short_term_plasticity),
+                               **links.input_links(network, placement.hicann, self.speedup,
+                                                   self.input_limits),
+                               **links.readout(network, placement.hicann, self.speedup,
+                                               self.readout_limits),
                                report=report,
                                projection_report=projection_report,
                                hicann_report=hicann_report, requested=requested,

@@ -296,6 +296,11 @@ class SpikeSource(CellType):
     is_source = True
     recordable = ("spikes",)
 
+    def mean_rates(self, parameters: dict) -> np.ndarray:
+        """Mean rate (Hz) of each cell of a population of this source with the
+        realised per-cell ``parameters``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement mean_rates()")
+
 
 class SpikeSourcePoisson(SpikeSource):
     """Independent Poisson spike trains of ``rate`` (Hz) from ``start`` for ``duration`` (ms).
@@ -308,6 +313,9 @@ class SpikeSourcePoisson(SpikeSource):
     default_parameters = {"rate": 1.0, "start": 0.0, "duration": 1e10}
     units = {"rate": "Hz", "start": "ms", "duration": "ms"}
     non_negative = frozenset({"rate", "start", "duration"})
+
+    def mean_rates(self, parameters: dict) -> np.ndarray:
+        return np.asarray(parameters["rate"], dtype=np.float64)
 
 
 class SpikeSourceArray(SpikeSource):
@@ -335,6 +343,11 @@ class SpikeSourceArray(SpikeSource):
                                  f"at most {MAX_TIME_MS:g} ms, got {train[wrong][:5].tolist()}")
         self.parameters = {"spike_times": trains}
         self.per_cell = not (len(trains) == 1 and not _is_nested(spike_times))
+
+    def mean_rates(self, parameters: dict) -> np.ndarray:
+        """Spikes per second up to each train's last spike."""
+        return np.array([t.size / t.max() * 1e3 if t.size else 0.0
+                         for t in parameters["spike_times"]])
 
     @staticmethod
     def _as_trains(spike_times: object) -> list[np.ndarray]:

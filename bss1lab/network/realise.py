@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from bss1lab.network.connectors import FromListConnector
 from bss1lab.network.model import (RECEPTOR_TYPES, Network, Projection, StepCurrentSource,
                                    check_weight_sign)
 from bss1lab.network.random import RandomDistribution
-from bss1lab.validation import MAX_TIME_MS, as_instance, as_seed
+from bss1lab.validation import MAX_TIME_MS, as_indices, as_instance, as_seed_sequence
 
 __all__ = ["PopulationSlice", "RealisedNetwork", "Redraw", "realise",
            "expected_synapses", "KEEP_SYNAPSES_UP_TO"]
@@ -193,6 +193,31 @@ class RealisedNetwork:
         raise KeyError(f"no population {label!r}; populations: "
                        f"{[p.label for p in self.populations]}")
 
+    def named(self, owner: str, name: str, label: object) -> PopulationSlice:
+        """The population ``label`` names in ``owner``'s parameter ``name``.
+
+        Raises
+        ------
+        ValueError
+            Naming ``owner``, ``name``, the label and the populations there are.
+        """
+        for population in self.populations:
+            if population.label == label:
+                return population
+        raise ValueError(f"{owner}: {name} names unknown population {label!r}; "
+                         f"populations: {[p.label for p in self.populations]}")
+
+    def selected(self, owner: str, name: str,
+                 selection: object) -> list[tuple[PopulationSlice, np.ndarray]]:
+        """Each population of ``selection`` (a mapping of population label to local
+        indices, ``owner``'s parameter ``name``) with its checked local indices."""
+        as_instance(owner, name, selection, Mapping, "a mapping of population label to "
+                    "local indices, e.g. {'E': range(10)}")
+        return [(population, as_indices(owner, f"{name}[{label!r}]", indices,
+                                        population.size))
+                for label, indices in selection.items()
+                for population in [self.named(owner, name, label)]]
+
 
 def _drawn(owner: str, name: str, distribution: RandomDistribution,
            rng: np.random.Generator, size: int) -> np.ndarray:
@@ -284,8 +309,7 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
     RealisedNetwork
     """
     as_instance("realise", "network", network, Network, "a Network")
-    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(
-        None if seed is None else as_seed("realise", "seed", seed))
+    sequence = as_seed_sequence("realise", seed)
     n_items = len(network.populations) + len(network.projections)
     children = sequence.spawn(n_items)
     populations = []

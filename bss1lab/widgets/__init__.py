@@ -1,6 +1,5 @@
-"""ipywidgets panels built from ``bss1lab.plotting`` and jupyter_bokeh (installed as
-``bss1lab.widgets``). Importing ``bss1lab`` never imports this package, so the library
-stays usable without Jupyter.
+"""ipywidgets panels built from ``bss1lab.plotting`` and jupyter_bokeh. Importing
+``bss1lab`` never imports this package, so the library stays usable without Jupyter.
 
 Each panel runs its experiment when a control is released or a number typed into its
 box (in a background thread, with a progress bar; a run the user has moved on from is
@@ -8,7 +7,9 @@ stopped and dropped), keeps the last result in ``panel.result`` and shows the co
 that reproduces it, made from the same description of the call (``Call``).
 """
 
-from .base import Call, Figure, Panel, ensure_bokehjs
+from .base import Panel
+from .calls import Call
+from .figures import Figure, ensure_bokehjs
 from .calibration import CalibrationPanel
 from .microcircuit import MicrocircuitPanel
 from .random_network import RandomNetworkPanel

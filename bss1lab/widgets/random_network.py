@@ -12,7 +12,9 @@ from bss1lab.hardware import EFFECTS, Wafer
 from bss1lab.network.brunel import BRUNEL_SIZE, HARDWARE_SIZE
 from bss1lab.plotting import PopulationRate, Raster, Traces
 
-from .base import Call, Panel, number, variation_slider, wafer_toggle
+from .base import Panel
+from .calls import Call
+from .controls import number, variation_slider, wafer_toggle
 
 __all__ = ["RandomNetworkPanel", "hardware_report"]
 
@@ -59,7 +61,7 @@ class RandomNetworkPanel(Panel):
             "wafer": wafer_toggle(),
             "variation": variation_slider(),
             **{effect: w.Checkbox(value=True, description=effect.replace("_", " "),
-                                  indent=False) for effect in EFFECTS if effect != "variation"},
+                                  indent=False) for effect in EFFECTS},
         }
         self.raster = Raster(title="spikes")
         self.rate = PopulationRate(bin_ms=5.0)
@@ -71,7 +73,7 @@ class RandomNetworkPanel(Panel):
         if values["wafer"] == "ideal":
             return Wafer.ideal()
         return Wafer(variation=values["variation"],
-                     **{e: values[e] for e in EFFECTS if e != "variation"})
+                     **{e: values[e] for e in EFFECTS})
 
     def calls(self, values: dict) -> dict[str, Call]:
         return {"ds": Call(balanced_random_network, kwargs=dict(

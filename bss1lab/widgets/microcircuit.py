@@ -12,7 +12,9 @@ from bss1lab.hardware import Wafer
 from bss1lab.network.microcircuit import POPULATIONS
 from bss1lab.plotting import Comparison, Raster
 
-from .base import STYLE, Call, Panel, number, variation_slider
+from .base import Panel
+from .calls import Call
+from .controls import STYLE, number, variation_slider
 from .random_network import hardware_report
 
 __all__ = ["MicrocircuitPanel"]

@@ -10,7 +10,9 @@ from bss1lab.experiments.calibration import realised_parameters
 from bss1lab.hardware import Wafer
 from bss1lab.plotting import Calibration
 
-from .base import STYLE, Call, Panel, chip_slider, number, variation_slider
+from .base import Panel
+from .calls import Call
+from .controls import STYLE, chip_slider, number, variation_slider
 
 __all__ = ["CalibrationPanel"]
 

@@ -11,8 +11,9 @@ from bss1lab.network import IF_cond_exp
 from bss1lab.network.adex import NAUD_2008, naud_pattern
 from bss1lab.plotting import Traces
 
-from .base import (STYLE, Call, Panel, chip_slider, number, variation_slider,
-                   wafer_toggle)
+from .base import Panel
+from .calls import Call
+from .controls import STYLE, chip_slider, number, variation_slider, wafer_toggle
 
 __all__ = ["SingleNeuronPanel"]
 

@@ -1,0 +1,33 @@
+"""The time grid: every time (spike times, delays, periods) rounded to steps of dt."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["steps_of", "nearest_step", "STEP_SLACK"]
+
+#: Relative slack when rounding times to steps (see ``steps_of``).
+STEP_SLACK = 1e-9
+
+
+@njit(cache=True, inline="always")
+def nearest_step(time_ms, dt):
+    """The rule of ``steps_of`` for one time, for numba functions."""
+    return np.int64(np.floor(time_ms / dt * (1.0 + STEP_SLACK) + 0.5))
+
+
+@njit(cache=True)
+def _nearest_steps(times_ms, dt):
+    steps = np.empty(times_ms.shape[0], dtype=np.int64)
+    for s in range(times_ms.shape[0]):
+        steps[s] = nearest_step(times_ms[s], dt)
+    return steps
+
+
+def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
+    """Nearest grid step of each time (ms), halves rounded up; a relative
+    ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3. Returns int64
+    steps in the shape of ``times_ms``."""
+    times = np.asarray(times_ms, dtype=np.float64)
+    return _nearest_steps(times.ravel(), float(dt)).reshape(times.shape)
