@@ -2,6 +2,7 @@
 names its versions, and every field of MappedNetwork is accounted for."""
 
 import dataclasses
+import json
 import warnings
 
 import netCDF4
@@ -167,7 +168,6 @@ def test_every_field_of_mapped_network_is_saved_or_listed_as_derived(tmp_path):
     path = tmp_path / "m.nc"
     mapped.save(path)
     with netCDF4.Dataset(path) as nc:
-        import json
         kinds = json.loads(nc.bss1lab_kinds)
     for f in dataclasses.fields(MappedNetwork):
         assert f.name in kinds or f.name in store.DERIVED, (

@@ -256,11 +256,34 @@ class MappedNetwork:
         Running it gives the same results, bit for bit, as running the mapping that
         was saved.
 
+        Parameters
+        ----------
+        path : str or path-like
+            A netCDF file written by :meth:`save`.
+
+        Returns
+        -------
+        MappedNetwork
+
         Raises
         ------
         ValueError
             When the file is not a saved mapping, or was written in another format
             version (both versions are named).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from bss1lab.emulator.engine import Emulation
+        >>> from bss1lab.hardware import MappedNetwork, Wafer
+        >>> from bss1lab.network.brunel import brunel_network
+        >>> mapped = Wafer().map(brunel_network("hardware", n_neurons=200), seed=1)
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "brunel.nc"
+        >>> mapped.save(path)
+        >>> first = Emulation(mapped, 5).run(50.0)
+        >>> again = Emulation(MappedNetwork.load(path), 5).run(50.0)
+        >>> bool((first.spike_time == again.spike_time).all())
+        True
         """
         return store.load(path)
 

@@ -4,6 +4,22 @@ placement and routing (a first mapping, a reprogramming or a reconfiguration).
 
 Each step takes the ``Wafer`` (its switches) and returns what it decided; none of them
 changes its inputs.
+
+Examples
+--------
+``Wafer.map`` is these steps one after the other:
+
+>>> from bss1lab.hardware import Wafer
+>>> from bss1lab.network.brunel import brunel_network
+>>> from bss1lab.network.realise import realise
+>>> wafer = Wafer()
+>>> requested = realise(brunel_network("hardware", n_neurons=200), 1)
+>>> placement = place_cells(wafer, requested)
+>>> routing = route_synapses(wafer, requested, placement)
+>>> mapped = program(wafer, requested, placement, routing)
+>>> bool((mapped.network.weight == wafer.map(brunel_network("hardware", n_neurons=200),
+...                                          seed=1).network.weight).all())
+True
 """
 
 from __future__ import annotations
