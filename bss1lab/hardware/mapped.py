@@ -46,6 +46,16 @@ class MappedNetwork:
     hicann_report : dict of str to array
         Per HICANN of the wafer: ``neurons_placed``, ``drivers_needed``,
         ``drivers_used``.
+    requested : RealisedNetwork or None
+        The network as drawn, before any hardware effect: what reprogramming and
+        reconfiguring program again. None when ideal.
+    placement, routing : Placement, Routing or None
+        Where the cells sit and which synapses are realised on which rows; kept by
+        reprogramming and reconfiguring. None when ideal.
+
+    A mapping is saved with :meth:`save` and read back with :meth:`load` (netCDF);
+    ``reprogram``, ``with_weights``, ``with_rates``, ``with_spike_times`` and
+    ``with_network`` return new mappings on the same placement and routing.
     """
 
     network: RealisedNetwork
