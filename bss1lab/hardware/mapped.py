@@ -212,6 +212,14 @@ class MappedNetwork:
         weights, rates, spike times and neuron parameters may differ and are
         programmed on the kept placement and routing.
 
+        Parameters
+        ----------
+        network : Network
+        seed : int or SeedSequence, optional
+            The seed the mapping was drawn with: an int, or a SeedSequence equal to
+            the one given to ``Wafer.map`` but not yet spawned from (``spawn``
+            advances it, and the connections would then differ).
+
         Returns
         -------
         MappedNetwork
