@@ -8,7 +8,7 @@ catches those keeps working.
 from __future__ import annotations
 
 __all__ = ["ParameterTypeError", "NetworkTooLarge", "DoesNotFitWafer",
-           "NotEnoughMemory"]
+           "NotEnoughMemory", "NeedsNewMapping"]
 
 
 class ParameterTypeError(TypeError, ValueError):
@@ -28,3 +28,8 @@ class DoesNotFitWafer(NetworkTooLarge):
 
 class NotEnoughMemory(NetworkTooLarge):
     """A network whose arrays would need more memory than the machine has available."""
+
+
+class NeedsNewMapping(ValueError):
+    """A change a kept mapping cannot take without placing and routing again
+    (population sizes, connections, cell types, the wafer's configuration)."""

@@ -185,3 +185,50 @@ def test_a_sweep_gives_the_same_numbers_locally_and_on_a_dask_cluster():
     # more drive, more activity
     assert (local.rate.sel(population="E", eta=2.0) > local.rate.sel(population="E",
                                                                      eta=1.0)).all()
+
+
+def _spike_facts(ds):
+    """Per population: rate of the record and spikes emitted (the ground truth)."""
+    rates = population_rates(ds).to_dataset(name="rate")
+    emitted = ds.spike_count.groupby("population").sum().sel(population=rates.population)
+    return rates.assign(emitted=emitted)
+
+
+def test_a_sweep_by_reconfiguration_equals_remapping_where_the_routing_is_kept():
+    from bss1lab.validation import as_seed_sequence
+    from bss1lab.hardware.spec import CONFIGURATION_TIME_S, RECONFIGURATION_TIME_S
+    common = dict(n_neurons=300, duration=150.0, seed=0)
+    experiment = functools.partial(balanced_random_network, "hardware", **common)
+    grid = dict(g=[4.0, 6.0], eta=[1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wafer_way = sweep(experiment, reduce=_spike_facts, progress=False, workers=2,
+                          map_at="max", **grid)
+        remapped = sweep(experiment, reduce=_spike_facts, progress=False, workers=2,
+                         **grid)
+
+        def layout(g, eta):  # the placement and routing run() maps this point with
+            mapped = Wafer().map(brunel_network("hardware", n_neurons=300, g=g, eta=eta),
+                                 as_seed_sequence("run", 0).spawn(2)[0])
+            return np.concatenate([mapped.placement.hicann, mapped.routing.row_group,
+                                   mapped.routing.realised])
+        kept = layout(6.0, 2.0)
+    same_layout = 0
+    for g in grid["g"]:
+        for eta in grid["eta"]:
+            point = dict(g=g, eta=eta)
+            reconfigured = wafer_way.configuration_time_s.sel(**point)
+            assert reconfigured == (CONFIGURATION_TIME_S if point == dict(g=6.0, eta=2.0)
+                                    else RECONFIGURATION_TIME_S)
+            if np.array_equal(layout(g, eta), kept):
+                same_layout += 1
+                for name in ("rate", "emitted", "spikes_recorded", "synapses_lost"):
+                    np.testing.assert_array_equal(wafer_way[name].sel(**point).values,
+                                                  remapped[name].sel(**point).values)
+    assert same_layout >= 2  # g moves only weights: (4, 2) keeps (6, 2)'s layout
+    runs = float(remapped.wafer_duration_s.sum())
+    assert wafer_way.attrs["wafer_time_s"] == pytest.approx(
+        CONFIGURATION_TIME_S + 3 * RECONFIGURATION_TIME_S + runs)
+    assert remapped.attrs["wafer_time_s"] == pytest.approx(4 * CONFIGURATION_TIME_S + runs)
+    assert wafer_way.attrs["wafer_time_remapping_s"] == remapped.attrs["wafer_time_s"]
+    assert wafer_way.attrs["mapped_at"] == "{'g': 6.0, 'eta': 2.0}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -10,9 +11,10 @@ import xarray as xr
 from bss1lab.emulator.engine import DEFAULT_DT, Emulation, check_dt
 from bss1lab.emulator.grid import STEP_SLACK
 from bss1lab.emulator.recording import RecordSpec
-from bss1lab.errors import ParameterTypeError
+from bss1lab.errors import NeedsNewMapping, ParameterTypeError
 from bss1lab.experiments.cost import wafer_seconds
 from bss1lab.experiments.dataset import to_dataset
+from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.hardware.wafer import Wafer
 from bss1lab.network.cells import CellType, SpikeSourceArray
 from bss1lab.network.connectors import AllToAllConnector
@@ -24,7 +26,8 @@ from bss1lab.validation import (MAX_TIME_MS, as_instance, as_number, as_numbers,
 __all__ = ["run", "single_neuron", "long_time_evolution"]
 
 
-def run(network: Network, duration: float, *, wafer: Wafer | None = None,
+def run(network: Network | MappedNetwork, duration: float, *,
+        wafer: Wafer | None = None,
         seed: int | None = 0,
         dt: float = DEFAULT_DT, method: str = "exponential",
         record_spikes: Sequence[str] | str | None = None,
@@ -33,12 +36,16 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         record_interval: float | None = None,
         isolate: Mapping[str, Sequence[int]] | None = None,
         on_chunk: Callable[[xr.Dataset, float], bool | None] | None = None,
-        chunk_ms: float = 100.0) -> xr.Dataset:
+        chunk_ms: float = 100.0,
+        mapping: MappedNetwork | str | os.PathLike | None = None,
+        save_mapping: str | os.PathLike | None = None) -> xr.Dataset:
     """Map ``network`` onto ``wafer``, run it for ``duration`` ms and return the results.
 
     Parameters
     ----------
-    network : Network
+    network : Network or MappedNetwork
+        A network to map, or a mapping to run as it is (e.g. one loaded with
+        ``MappedNetwork.load``; ``wafer`` and ``isolate`` then do not apply).
     duration : float
         Biological time in ms: at least one time step ``dt``, at most 1e12 ms.
     wafer : Wafer, optional
@@ -65,12 +72,31 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
         results.
     chunk_ms : float
         Length of a chunk, ms, at least one time step.
+    mapping : MappedNetwork or path, optional
+        Do not map anew: draw ``network`` (with the mapping seed) and reconfigure this
+        mapping, or the one saved in this file, to it (``MappedNetwork.with_network``:
+        same structure, new weights, rates or parameters; placement and routing
+        kept, ``configuration_time_s`` the wafer's reconfiguration).
+    save_mapping : path, optional
+        Save the mapping the run used to this netCDF file (``MappedNetwork.save``).
 
     Returns
     -------
     xarray.Dataset
         Spikes, rates, traces and the run facts in ``attrs`` (seed, duration_ms,
         wall_time_s, synaptic_events, ...).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from bss1lab.network.brunel import brunel_network
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "brunel.nc"
+    >>> ds = run(brunel_network("hardware", n_neurons=200, eta=4.0), 100.0, seed=1,
+    ...          save_mapping=path)
+    >>> slower = run(brunel_network("hardware", n_neurons=200, eta=2.0), 100.0, seed=1,
+    ...              mapping=path)
+    >>> ds.attrs["configuration_time_s"], slower.attrs["configuration_time_s"]
+    (60.0, 5.0)
     """
     duration = _duration("run", "duration", duration, dt)
     _duration("run", "chunk_ms", chunk_ms, dt)
@@ -78,7 +104,10 @@ def run(network: Network, duration: float, *, wafer: Wafer | None = None,
     if on_chunk is not None and not callable(on_chunk):
         raise ParameterTypeError(f"run: on_chunk={on_chunk!r} must be a function "
                                  "on_chunk(chunk_dataset, fraction_done) or None")
-    emulation, seed = _emulation(network, wafer, seed, dt, method, record, isolate)
+    emulation, seed = _emulation(network, wafer, seed, dt, method, record, isolate,
+                                 mapping)
+    if save_mapping is not None:
+        emulation.mapped.save(save_mapping)
     if on_chunk is None:
         return to_dataset(emulation, [emulation.run(duration)], attrs={"seed": seed})
     chunks = []
@@ -157,19 +186,44 @@ def _duration(owner: str, name: str, duration: object, dt: object) -> float:
     return duration
 
 
-def _emulation(network: Network, wafer: Wafer | None, seed: int | None, dt: float,
+def _mapped(network, wafer, map_seed, isolate, mapping) -> MappedNetwork:
+    """The mapping a run runs: ``network`` itself when it is one, ``mapping``
+    reconfigured to ``network``, or ``network`` mapped onto ``wafer``."""
+    as_instance("run", "network", network, (Network, MappedNetwork),
+                "a Network (bss1lab.network.Network(population, ...)) or a MappedNetwork")
+    if wafer is not None:
+        as_instance("run", "wafer", wafer, Wafer, "a Wafer; use Wafer() or Wafer.ideal()")
+    kept = network if isinstance(network, MappedNetwork) else mapping
+    if kept is None:
+        return (Wafer() if wafer is None else wafer).map(network, map_seed,
+                                                         isolate=isolate)
+    if isinstance(network, MappedNetwork) and mapping is not None:
+        raise ValueError("run: network is already a MappedNetwork; give no mapping")
+    if isinstance(kept, (str, os.PathLike)):
+        kept = MappedNetwork.load(kept)
+    as_instance("run", "mapping", kept, MappedNetwork,
+                "a MappedNetwork or the path of a saved one")
+    if wafer is not None and wafer != kept.wafer:
+        raise NeedsNewMapping(f"run: wafer={wafer!r} is not the configuration the "
+                              "mapping was made for; a new configuration needs a new "
+                              "mapping (give no mapping)")
+    if isolate is not None:
+        raise NeedsNewMapping("run: isolate places neurons; with a kept mapping the "
+                              "placement is fixed (give no mapping)")
+    return kept if kept is network else kept.with_network(network, map_seed)
+
+
+def _emulation(network: Network | MappedNetwork, wafer: Wafer | None, seed: int | None, dt: float,
                method: str, record: RecordSpec,
-               isolate: Mapping[str, Sequence[int]] | None) -> tuple[Emulation, int]:
+               isolate: Mapping[str, Sequence[int]] | None,
+               mapping: MappedNetwork | str | os.PathLike | None = None
+               ) -> tuple[Emulation, int]:
     """Map and set up an emulation the way every experiment does; returns it and the
     seed it used."""
-    as_instance("run", "network", network, Network,
-                "a Network (bss1lab.network.Network(population, ...))")
-    wafer = Wafer() if wafer is None else wafer
-    as_instance("run", "wafer", wafer, Wafer, "a Wafer; use Wafer() or Wafer.ideal()")
     if seed is None:  # draw one that fits the Dataset's attrs (netCDF: int64)
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     map_seed, run_seed = as_seed_sequence("run", seed).spawn(2)
-    mapped = wafer.map(network, map_seed, isolate=isolate)
+    mapped = _mapped(network, wafer, map_seed, isolate, mapping)
     emulation = Emulation(mapped, run_seed, dt=dt, method=method, record=record)
     return emulation, seed
 

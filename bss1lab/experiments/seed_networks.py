@@ -3,12 +3,14 @@ side-by-side view of a wafer run and its ideal reference."""
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
 from bss1lab.experiments.run import run
+from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.hardware.wafer import Wafer
 from bss1lab.network.brunel import brunel_network
 from bss1lab.network.microcircuit import (POPULATIONS, REFERENCE_RATES_HZ,
@@ -24,6 +26,8 @@ def balanced_random_network(flavour: str = "hardware", *, wafer: Wafer | None = 
                             record_cells: Mapping[str, Sequence[int]] | None = None,
                             isolate: Mapping[str, Sequence[int]] | None = None,
                             on_chunk: Callable | None = None,
+                            mapping: MappedNetwork | str | os.PathLike | None = None,
+                            save_mapping: str | os.PathLike | None = None,
                             **parameters) -> xr.Dataset:
     """Run Brunel's balanced random network (see ``brunel_network``).
 
@@ -41,6 +45,9 @@ def balanced_random_network(flavour: str = "hardware", *, wafer: Wafer | None = 
     record_spikes, record_variables, record_cells, isolate, on_chunk
         As for ``run``; e.g. ``isolate={"E": range(30)}`` gives 30 neurons a HICANN
         each, as the seed experiment did to record them at high rates.
+    mapping, save_mapping
+        As for ``run``: reconfigure a kept mapping instead of mapping anew (what the
+        seed experiment did across its g x eta sweep), or save the one used.
     **parameters
         Network parameters: ``n_neurons``, ``g``, ``eta``, ``J``, ``epsilon``,
         ``excitatory_fraction``, ``delay``, ``keep``, ``extra_weight_factor``,
@@ -54,7 +61,8 @@ def balanced_random_network(flavour: str = "hardware", *, wafer: Wafer | None = 
     network = brunel_network(flavour, **parameters)
     ds = run(network, duration, wafer=wafer, seed=seed, record_spikes=record_spikes,
              record_variables=record_variables, record_cells=record_cells,
-             isolate=isolate, on_chunk=on_chunk)
+             isolate=isolate, on_chunk=on_chunk, mapping=mapping,
+             save_mapping=save_mapping)
     return ds.assign_attrs(experiment="balanced random network", flavour=flavour,
                            **_parameter_attrs(parameters))
 
@@ -65,6 +73,8 @@ def cortical_microcircuit(flavour: str = "original", *, wafer: Wafer | None = No
                           record_variables: Sequence[str] = (),
                           record_cells: Mapping[str, Sequence[int]] | None = None,
                           on_chunk: Callable | None = None,
+                          mapping: MappedNetwork | str | os.PathLike | None = None,
+                          save_mapping: str | os.PathLike | None = None,
                           **parameters) -> xr.Dataset:
     """Run the cortical microcircuit (see ``microcircuit_network``).
 
@@ -76,7 +86,8 @@ def cortical_microcircuit(flavour: str = "original", *, wafer: Wafer | None = No
     wafer : Wafer, optional
         Default ``Wafer.ideal()`` for the original flavour, ``Wafer()`` for the
         hardware one.
-    duration, seed, record_spikes, record_variables, record_cells, on_chunk
+    duration, seed, record_spikes, record_variables, record_cells, on_chunk, mapping,
+    save_mapping
         As for ``balanced_random_network``.
     **parameters
         Network parameters: ``N_scaling``, ``K_scaling``, ``background``, ``g``,
@@ -89,11 +100,11 @@ def cortical_microcircuit(flavour: str = "original", *, wafer: Wafer | None = No
         published population rates (Hz) to compare with.
     """
     network = microcircuit_network(flavour, **parameters)
-    if wafer is None:
+    if wafer is None and mapping is None:
         wafer = Wafer() if flavour == "hardware" else Wafer.ideal()
     ds = run(network, duration, wafer=wafer, seed=seed, record_spikes=record_spikes,
              record_variables=record_variables, record_cells=record_cells,
-             on_chunk=on_chunk)
+             on_chunk=on_chunk, mapping=mapping, save_mapping=save_mapping)
     reference = xr.DataArray(REFERENCE_RATES_HZ, dims="population_name",
                              coords={"population_name": list(POPULATIONS)},
                              attrs={"units": "Hz", "long_name": "full-scale model's mean "

@@ -113,7 +113,7 @@ def apply_ranges(populations, ranges: dict, mode: str, clipped: dict | None = No
             clipped[name] = clipped.get(name, 0) + int(outside.sum())
     if clipped:
         warnings.warn(f"Wafer.map: parameters outside the hardware's ranges were clipped "
-                      f"({clipped}); the counts are in the result's attrs", stacklevel=4)
+                      f"({clipped}); the counts are in the result's attrs", stacklevel=5)
     return clipped
 
 

@@ -1,4 +1,6 @@
-"""The wafer: turns a biological network into the network BrainScaleS-1 would run."""
+"""The wafer's configuration: speed-up, neuron size, calibration, the chip's seed and
+the switch of every hardware effect; ``Wafer.map`` runs the mapping pipeline
+(``hardware.pipeline``) on it."""
 
 from __future__ import annotations
 
@@ -10,23 +12,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from bss1lab.hardware import links, streams
-from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware import pipeline
 from bss1lab.hardware.mapped import MappedNetwork
-from bss1lab.hardware.placement import Placement, place
-from bss1lab.hardware.plasticity import stp_models, wafer_plasticity
-from bss1lab.hardware.routing import Routing, route, routed_delays
-from bss1lab.hardware.saturation import saturation_conductances
-from bss1lab.hardware.spec import (CALIBRATED_SPREAD, CONFIGURATION_TIME_S,
-                                   HICANNS_PER_WAFER, LEAK_MODES, MODULE_POWER_W,
-                                   NEURON_CAPACITY, RECONFIGURATION_TIME_S,
-                                   SPEEDUP_NOMINAL, SPEEDUP_RANGE)
-from bss1lab.hardware.variation import (apply_ranges, apply_variation, chip,
-                                       parameter_ranges, share_v_reset)
-from bss1lab.hardware.weights import quantize, weight_levels
-from bss1lab.errors import DoesNotFitWafer
+from bss1lab.hardware.spec import (CALIBRATED_SPREAD, HICANNS_PER_WAFER, LEAK_MODES,
+                                   NEURON_CAPACITY, SPEEDUP_NOMINAL, SPEEDUP_RANGE)
+from bss1lab.hardware.variation import parameter_ranges
 from bss1lab.network.model import Network
-from bss1lab.network.realise import RealisedNetwork, realise
+from bss1lab.network.realise import realise
 from bss1lab.validation import as_flag, as_indices, as_instance, as_number, as_seed
 
 __all__ = ["Wafer", "MappedNetwork", "EFFECTS"]  # MappedNetwork re-exported from mapped
@@ -40,32 +32,6 @@ MAX_VARIATION_SCALE = 10.0
 EFFECTS = ("routing_loss", "parameter_ranges",
            "weight_quantization", "weight_distortion", "routed_delays", "input_limits",
            "readout_limits", "saturation", "short_term_plasticity")
-
-
-def _isolated_cells(network: RealisedNetwork, isolate) -> np.ndarray:
-    """Global indices of the neurons ``isolate`` names, checked."""
-    if not isolate:
-        return np.empty(0, dtype=np.int64)
-    cells = []
-    for population, local in network.selected("Wafer.map", "isolate", isolate):
-        label = population.label
-        if population.is_source:
-            raise ValueError(f"Wafer.map: isolate names {label!r}, a spike source; only "
-                             "neurons sit on HICANNs")
-        if np.unique(local).size != local.size:
-            raise ValueError(f"Wafer.map: isolate[{label!r}] repeats neurons")
-        cells.append(population.start + local)
-    return np.concatenate(cells)
-
-
-def _copy_for_mapping(requested: RealisedNetwork) -> RealisedNetwork:
-    """A copy whose cell parameters can change in place; the synapse arrays are
-    replaced, not changed, so they stay shared."""
-    populations = tuple(dataclasses.replace(
-        p, parameters={k: (v.copy() if isinstance(v, np.ndarray) else list(v))
-                       for k, v in p.parameters.items()})
-        for p in requested.populations)
-    return dataclasses.replace(requested, populations=populations)
 
 
 @dataclass(frozen=True)
@@ -204,11 +170,14 @@ class Wafer:
                 f"capacitor, {'calibrated' if self.calibrated else 'uncalibrated'}, "
                 f"variation x{self.variation:g}, effects: {', '.join(self.effects_on())}")
 
-    # --- mapping --------------------------------------------------------------------
+    # --- mapping: the pipeline's steps (hardware.pipeline) -------------------------
 
     def map(self, network: Network, seed: int | np.random.SeedSequence | None = None, *,
             isolate: Mapping[str, Sequence[int]] | None = None) -> MappedNetwork:
         """Realise ``network`` and map it onto this wafer.
+
+        The steps (see ``hardware.pipeline``): draw the network, place its cells,
+        route its synapses, then program the parameters, weights and delays.
 
         Parameters
         ----------
@@ -219,6 +188,12 @@ class Wafer:
         isolate : mapping of population label to local indices, optional
             Neurons that get a HICANN each, e.g. to record them at the full readout
             rate (the seed experiment records 30 neurons that way).
+
+        Returns
+        -------
+        MappedNetwork
+            What the emulator runs; ``save`` it, or reconfigure it (``with_weights``,
+            ``with_rates``, ...) without mapping again.
 
         Raises
         ------
@@ -231,6 +206,13 @@ class Wafer:
             When realising it would take more memory than the machine has available.
         ValueError
             When a population is current-based and the wafer is not ideal.
+
+        Examples
+        --------
+        >>> from bss1lab.network.brunel import brunel_network
+        >>> mapped = Wafer().map(brunel_network("hardware", n_neurons=200), seed=1)
+        >>> mapped.report["configuration_time_s"]
+        60.0
         """
         # the emulator's memory model; imported here since the emulator imports this
         from bss1lab.emulator.memory import check_memory
@@ -239,175 +221,15 @@ class Wafer:
         as_instance("Wafer.map", "network", network, Network,
                     "a Network (bss1lab.network.Network(population, ...))")
         if not self.is_ideal:
-            for population in network.populations:
-                cell = population.cell_type
-                if not cell.is_source and not cell.conductance_based:
-                    raise ValueError(
-                        f"Wafer.map: population {population.label!r} uses "
-                        f"{type(cell).__name__}, a current-based model; BrainScaleS-1 has "
-                        "conductance-based synapses only (IF_cond_exp, "
-                        "EIF_cond_exp_isfa_ista). Convert the weights to conductances, or "
-                        "run it on Wafer.ideal().")
-            self._check_capacity(network)
+            pipeline.check_cell_types(self, network)
+            pipeline.check_capacity(self, network)
         # the ideal reference needs no synapse arrays of its own: a network too large
         # to hold twice is drawn straight into the emulator's (see realise)
         check_memory("Wafer.map", network, on_wafer=not self.is_ideal)
         realised = realise(network, seed, keep_synapses=None if self.is_ideal else True)
         if self.is_ideal:
-            report = {"synapses_requested": realised.n_synapses,
-                      "synapses_realised": realised.n_synapses, "synapses_lost": 0,
-                      "mapping_time_s": time.perf_counter() - started}
-            return MappedNetwork(realised, self, report=report)
-
-        isolated = _isolated_cells(realised, isolate)
-        available = np.array([h for h in (self.hicanns if self.hicanns is not None
-                                          else range(HICANNS_PER_WAFER))
-                              if h not in set(self.blacklist)], dtype=np.int64)
-        the_chip = chip(int(self.seed))
-        # calibration blacklists the denmems it fails on (part of the variation effect)
-        blacklisted = self.calibrated and self.variation > 0
-        failed = the_chip.failed if blacklisted else np.zeros_like(the_chip.failed)
-        capacity = ((links.bio_rate(links.INPUT_LINK_LIMIT_HZ, self.speedup),
-                     links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, self.speedup))
-                    if self.input_limits else (np.inf, np.inf))
-        placement = place(realised, available, failed, self.neuron_size, isolated,
-                          *capacity)
-        routing = route(realised, placement.hicann, placement.first_denmem,
-                        self.neuron_size, limit_drivers=self.routing_loss)
-        return self._finish(realised, placement, routing, trial=0, started=started)
-
-    def _check_capacity(self, network: Network) -> None:
-        """Refuse, before drawing anything, more neurons than the available HICANNs
-        hold (each population starts on a HICANN of its own; placement checks
-        exactly, around the denmems that failed calibration)."""
-        per_hicann = NEURON_CAPACITY[self.neuron_size][0]
-        available = len(set(self.hicanns if self.hicanns is not None
-                            else range(HICANNS_PER_WAFER)) - set(self.blacklist))
-        neurons = [p.size for p in network.populations if not p.cell_type.is_source]
-        needed = sum(-(-size // per_hicann) for size in neurons)
-        if needed > available:
-            raise DoesNotFitWafer(
-                f"Wafer.map: the network does not fit: {sum(neurons)} neurons of "
-                f"{self.neuron_size} denmems ({per_hicann} per HICANN) need at least "
-                f"{needed:,} HICANNs; the wafer has {available} available, room for "
-                f"{available * per_hicann:,} such neurons. Use smaller neurons, "
-                "downscale the network, or run it on Wafer.ideal().")
-
-    def _finish(self, requested: RealisedNetwork, placement: Placement, routing: Routing,
-                trial: int | None, started: float, first_report: dict | None = None
-                ) -> MappedNetwork:
-        """Everything after placement and routing: parameters, weights, delays, report."""
-        network = _copy_for_mapping(requested)
-        the_chip = chip(int(self.seed))
-        n_requested = requested.n_synapses
-        keep = routing.realised
-        projection_of = np.searchsorted(requested.projection_offsets,
-                                        np.arange(n_requested), side="right") - 1
-        n_projections = len(requested.projection_labels)
-        requested_per_projection = np.diff(requested.projection_offsets)
-        realised_per_projection = np.bincount(projection_of[keep], minlength=n_projections)
-
-        clipped: dict[str, int] = {}
-        shared_blocks = 0
-        if self.short_term_plasticity:
-            network.projection_plasticity = wafer_plasticity(network, self.out_of_range,
-                                                             clipped)
-        if self.parameter_ranges:
-            apply_ranges(network.populations, parameter_ranges(
-                self.capacitor, self.leak_mode, self.speedup), self.out_of_range, clipped)
-            shared_blocks = share_v_reset(network.populations, placement.hicann,
-                                          placement.first_denmem)
-        if self.variation > 0:
-            apply_variation(network.populations, placement.hicann, placement.first_denmem,
-                            the_chip, self.capacitor, self.neuron_size, self.variation,
-                            self.calibrated, trial)
-            if self.parameter_ranges:  # a deviating circuit still stays in its range
-                apply_ranges(network.populations, parameter_ranges(
-                    self.capacitor, self.leak_mode, self.speedup), "clip", report=False)
-
-        # weights of the realised synapses: 16 levels of each row's scale, then the
-        # analog spread of each synapse
-        weight = requested.weight[keep].astype(np.float64)
-        quantization_error = np.zeros(n_projections)
-        if self.weight_quantization:
-            quantized, _ = quantize(weight, routing.row_group[keep], routing.n_row_groups,
-                                    weight_levels(self.calibrated))
-            relative = np.divide(np.abs(quantized - weight), np.abs(weight),
-                                 out=np.zeros_like(weight), where=weight != 0)
-            sums = np.bincount(projection_of[keep], weights=relative,
-                               minlength=n_projections).astype(float)
-            quantization_error = np.divide(sums, realised_per_projection,
-                                           out=np.zeros(n_projections),
-                                           where=realised_per_projection > 0)
-            weight = quantized
-        if self.weight_distortion and self.variation > 0:
-            spread = CALIBRATED_SPREAD[self.capacitor]["weights"] * self.variation
-            rng = np.random.default_rng([the_chip.weight_deviation_seed,
-                                         streams.WEIGHT_DISTORTION])
-            deviation = rng.standard_normal(n_requested)[keep]  # fixed per synapse
-            weight = weight * np.maximum(1.0 + spread * deviation, 0.0)
-        delay = requested.delay[keep].astype(np.float64)
-        if self.routed_delays:
-            rng = np.random.default_rng([the_chip.weight_deviation_seed,
-                                         streams.DELAY_JITTER])
-            delay = routed_delays(wafer_geometry(), placement.hicann[requested.pre],
-                                  placement.hicann[requested.post], self.speedup,
-                                  rng)[keep]
-
-        network.pre = requested.pre[keep]
-        network.post = requested.post[keep]
-        network.weight = weight.astype(np.float32)
-        network.delay = delay.astype(np.float32)
-        network.projection_offsets = np.concatenate(
-            [[0], np.cumsum(realised_per_projection)]).astype(np.int64)
-
-        neurons = [p for p in network.populations if not p.is_source]
-        n_neurons = sum(p.size for p in neurons)
-        reset_above = sum(int((p.parameters["v_reset"] >= p.parameters["v_thresh"]).sum())
-                          for p in neurons)
-        lost = n_requested - int(keep.sum())
-        report = {
-            "synapses_requested": n_requested,
-            "synapses_realised": int(keep.sum()),
-            "synapses_lost": lost,
-            "synapses_lost_unreached": routing.synapses_unreached,
-            "synapse_loss_fraction": lost / n_requested if n_requested else 0.0,
-            "weight_quantization_error": float(
-                np.sum(quantization_error * realised_per_projection) / max(keep.sum(), 1)),
-            "parameters_clipped": int(sum(clipped.values())),
-            **{f"clipped_{name}": count for name, count in clipped.items()},
-            "v_reset_shared_blocks": shared_blocks,
-            "neurons_reset_at_or_above_threshold": reset_above,
-            "hicanns_used": placement.hicanns_used,
-            "neurons_placed": n_neurons,
-            "synapse_drivers_used": int(routing.drivers_used.sum()),
-            "synapse_drivers_needed": int(routing.drivers_needed.sum()),
-            "wafer_seed": int(self.seed),
-            "trial": int(trial),
-            "configuration_time_s": (CONFIGURATION_TIME_S if first_report is None
-                                     else RECONFIGURATION_TIME_S),
-            "mapping_time_s": time.perf_counter() - started,
-            "module_power_w": MODULE_POWER_W,
-        }
-        hicann_report = {
-            "neurons_placed": np.bincount(placement.hicann[np.concatenate(
-                [np.arange(p.start, p.stop) for p in neurons] or [np.empty(0, int)])]
-                .astype(np.int64), minlength=HICANNS_PER_WAFER),
-            "drivers_needed": routing.drivers_needed, "drivers_used": routing.drivers_used,
-        }
-        projection_report = {"synapses_requested": requested_per_projection,
-                             "synapses_realised": realised_per_projection,
-                             "weight_quantization_error": quantization_error}
-        mapped = MappedNetwork(network, self, hicann=placement.hicann,
-                               saturation=(saturation_conductances(network, self.speedup)
-                                           if self.saturation else None),
-                               stp_models=stp_models(network, self.short_term_plasticity),
-                               **links.input_links(network, placement.hicann, self.speedup,
-                                                   self.input_limits),
-                               **links.readout(network, placement.hicann, self.speedup,
-                                               self.readout_limits),
-                               report=report,
-                               projection_report=projection_report,
-                               hicann_report=hicann_report, requested=requested,
-                               placement=placement, routing=routing)
-        return mapped
+            return pipeline.ideal_mapping(self, realised, started)
+        placement = pipeline.place_cells(self, realised, isolate)
+        routing = pipeline.route_synapses(self, realised, placement)
+        return pipeline.program(self, realised, placement, routing, trial=0,
+                                started=started)

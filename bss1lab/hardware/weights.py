@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from bss1lab.hardware import streams
 from bss1lab.hardware.spec import WEIGHT_CURVE, WEIGHT_LEVELS
 
-__all__ = ["weight_levels", "quantize"]
+__all__ = ["weight_levels", "quantize", "distort"]
 
 
 def weight_levels(calibrated: bool) -> np.ndarray:
@@ -56,3 +57,14 @@ def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: n
     digital = np.searchsorted(midpoints, fraction).astype(np.int8)
     quantized = levels[digital] * scale
     return quantized, digital
+
+
+def distort(weight: np.ndarray, realised: np.ndarray, seed: int, spread: float
+            ) -> np.ndarray:
+    """The weights with each synapse's analog deviation: times 1 + ``spread`` x a
+    standard normal, fixed per requested synapse (drawn for all of them from the
+    chip's weight-deviation ``seed``, then taken at the ``realised`` mask, so a
+    synapse keeps its deviation whatever else is lost), never below 0."""
+    rng = np.random.default_rng([seed, streams.WEIGHT_DISTORTION])
+    deviation = rng.standard_normal(realised.size)[realised]
+    return weight * np.maximum(1.0 + spread * deviation, 0.0)
