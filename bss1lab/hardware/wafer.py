@@ -83,6 +83,12 @@ class MappedNetwork:
     def speedup(self) -> float:
         return self.wafer.speedup
 
+    def realised_network(self) -> Network:
+        """A plain ``Network`` of exactly what was realised (see
+        ``bss1lab.hardware.realised.realised_network``)."""
+        from bss1lab.hardware.realised import realised_network
+        return realised_network(self)
+
     def reprogram(self, trial: int) -> "MappedNetwork":
         """The same network on the same chip, its floating gates programmed anew:
         a fresh trial-to-trial deviation (``trial`` seeds it; the first mapping is

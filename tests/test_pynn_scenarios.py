@@ -1,0 +1,104 @@
+"""PyNN's own system scenarios (``test/system/scenarios`` of PyNN 0.13's sdist, the
+tests every PyNN backend is held to) run against ``bss1lab.pynn``, on the ideal
+reference and on the emulated wafer.
+
+The sdist is downloaded once into the git-ignored ``.cache/`` (tests/pynn_sdist.py).
+Every scenario runs unless it is listed below with the reason bss1lab cannot run it;
+the reasons are in the skip messages (``pytest -rs``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import types
+
+import pytest
+
+pytest.importorskip("pyNN")
+
+from pynn_sdist import pynn_source  # noqa: E402
+
+import bss1lab.pynn  # noqa: E402
+from bss1lab.hardware import Wafer  # noqa: E402
+
+MODULES = ("test__simulation_control", "test_cell_types", "test_connection_handling",
+           "test_connectors", "test_electrodes", "test_issue231", "test_issue274",
+           "test_parameter_handling", "test_procedural_api", "test_recording",
+           "test_scenario1", "test_scenario2", "test_scenario3", "test_scenario4",
+           "test_scenario5", "test_synapse_types", "test_ticket166")
+
+NOT_MODELLED = {
+    "test_EIF_cond_alpha_isfa_ista": "alpha-shaped synapses (bss1lab: exponential only)",
+    "test_HH_cond_exp": "Hodgkin-Huxley cells",
+    "test_HH_cond_exp_standard_receptors": "Hodgkin-Huxley cells",
+    "test_SpikeSourceGamma": "gamma-process spike sources",
+    "test_SpikeSourcePoissonRefractory": "Poisson sources with a dead time",
+    "test_composed_neuron_model_homogeneous_receptors": "PyNN's composed (PointNeuron) "
+                                                        "cell models",
+    "test_issue652": "Izhikevich cells",
+    "test_simple_stochastic_synapse": "stochastic synapses",
+    "test_scenario5": "multi-compartment neurons",
+    "test_scenario3": "STDP (bss1lab's wafer has short-term plasticity only)",
+    "test_record_with_filename": "the scenario reads its results back with pickle, which "
+                                 "bss1lab's rules forbid loading",
+    "test_issue512": "ACSource and NoisyCurrentSource (the engine's current input "
+                     "changes only at given steps)",
+    "test_issue437": "recording a current source's current (source.record())",
+    "test_issue442": "recording a current source's current (source.record())",
+    "test_issue445": "recording a current source's current (source.record())",
+    "test_issue451": "recording a current source's current (source.record())",
+    "test_issue483": "recording a current source's current (source.record())",
+    "test_issue487": "recording a current source's current (source.record())",
+    "test_issue_465_474_630": "recording a current source's current (source.record())",
+    "test_issue497": "recording a current source's current (source.record())",
+    "test_issue631": "recording a current source's current (source.record())",
+    "test_issue759": "recording a current source's current (source.record())",
+}
+#: On the wafer, in addition: what the hardware itself changes.
+NOT_ON_THE_WAFER = {}
+
+
+def _scenarios() -> list:
+    root = pynn_source() / "test" / "system"
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    found = []
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"scenarios.{name}")
+        except ImportError as error:  # e.g. a scenario needing an absent package
+            found.append((name, None, str(error)))
+            continue
+        for function_name, function in inspect.getmembers(module, inspect.isfunction):
+            if function_name.startswith("test") and function.__module__ == module.__name__:
+                found.append((name, function_name, function))
+    return found
+
+
+def _simulator(wafer: Wafer) -> types.ModuleType:
+    """``bss1lab.pynn`` whose ``setup`` runs on ``wafer``, as the scenarios' ``sim``."""
+    module = types.ModuleType("bss1lab.pynn")
+    module.__dict__.update(vars(bss1lab.pynn))
+    module.setup = lambda *args, **kwargs: bss1lab.pynn.setup(*args, wafer=wafer, **kwargs)
+    return module
+
+
+SCENARIOS = _scenarios()
+WAFERS = {"ideal": Wafer.ideal(), "wafer": Wafer()}
+
+
+@pytest.mark.parametrize("backend", list(WAFERS))
+@pytest.mark.parametrize("module_name, name, scenario",
+                         SCENARIOS, ids=[f"{m}::{n}" for m, n, _ in SCENARIOS])
+def test_pynn_scenario_runs_on_bss1lab(module_name, name, scenario, backend):
+    if name is None:
+        pytest.skip(f"{module_name} does not import: {scenario}")
+    if name in NOT_MODELLED:
+        pytest.skip(f"needs {NOT_MODELLED[name]}")
+    if backend == "wafer" and name in NOT_ON_THE_WAFER:
+        pytest.skip(f"on the wafer: {NOT_ON_THE_WAFER[name]}")
+    sim = _simulator(WAFERS[backend])
+    parameters = inspect.signature(scenario).parameters
+    scenario(sim) if len(parameters) == 1 else scenario(sim, plot_figure=False)
