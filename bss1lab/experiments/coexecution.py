@@ -60,8 +60,12 @@ def to_pynn(mapped, sim: types.ModuleType) -> dict:
             cell_type = getattr(sim, name)(**{key: np.broadcast_to(value, population.size)
                                               for key, value in cell.parameters.items()})
         made = sim.Population(population.size, cell_type, label=population.label)
-        if population.initial_values:
-            made.initialize(**population.initial_values)
+        initial = dict(population.initial_values)
+        if not cell.is_source:  # bss1lab starts at v_rest, PyNN at its default v
+            initial.setdefault("v", np.broadcast_to(cell.parameters["v_rest"],
+                                                    population.size))
+        if initial:
+            made.initialize(**initial)
         for source in population.current_sources:
             sim.StepCurrentSource(times=source.times,
                                   amplitudes=source.amplitudes).inject_into(made)

@@ -18,6 +18,16 @@ __all__ = ["Population", "PopulationView", "Assembly"]
 INITIAL_STATE = ("v", "w")
 
 
+def _check_spike_times(parameters) -> None:
+    """PyNN refuses spike times that are not in order (bss1lab would sort them)."""
+    for train in parameters.get("spike_times", ()):
+        times = np.asarray(getattr(train, "value", train), dtype=float)
+        if np.any(np.diff(times) < 0):
+            raise errors.InvalidParameterValueError(
+                f"SpikeSourceArray: spike_times must be in increasing order, got "
+                f"{times.tolist()[:10]}")
+
+
 class Assembly(common.Assembly):
     _simulator = simulator
 
@@ -45,6 +55,7 @@ class _Parameters:
     def _set_parameters(self, parameter_space):
         parameter_space.shape = (self.size,)
         parameter_space.evaluate(simplify=False)
+        _check_spike_times(dict(parameter_space.items()))
         for name, value in parameter_space.items():
             self._owner._parameters[name][self._mask] = value
         simulator.state.changed = True
@@ -120,6 +131,7 @@ class Population(_Parameters, common.Population):
         space.shape = (self.size,)
         space.evaluate(simplify=False)
         self._parameters = space.as_dict()
+        _check_spike_times(self._parameters)
         self._initial: dict[str, np.ndarray] = {}
         for cell in self.all_cells:
             cell.parent = self

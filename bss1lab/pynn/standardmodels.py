@@ -69,7 +69,7 @@ class _CurrentSource(StandardCurrentSource):
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "cells", np.empty(0, dtype=np.int64))
         super().__init__(**parameters)
-        space = ParameterSpace(self.default_parameters, self.get_schema(), shape=None)
+        space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         space.update(**parameters)
         self.set_native_parameters(self.translate(space))
         state.current_sources.append(self)
