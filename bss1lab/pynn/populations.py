@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, simplify
+from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from bss1lab.pynn import simulator
@@ -26,6 +26,15 @@ def _check_spike_times(parameters) -> None:
             raise errors.InvalidParameterValueError(
                 f"SpikeSourceArray: spike_times must be in increasing order, got "
                 f"{times.tolist()[:10]}")
+
+
+def _per_cell(value, size: int) -> np.ndarray:
+    """One entry per cell (an evaluated parameter may come back as one scalar)."""
+    if isinstance(value, np.ndarray) and value.shape == (size,):
+        return value
+    array = np.empty(size, dtype=object if isinstance(value, Sequence) else float)
+    array[:] = [value] * size if isinstance(value, Sequence) else value
+    return array
 
 
 class Assembly(common.Assembly):
@@ -130,7 +139,8 @@ class Population(_Parameters, common.Population):
         space = celltype.native_parameters
         space.shape = (self.size,)
         space.evaluate(simplify=False)
-        self._parameters = space.as_dict()
+        self._parameters = {name: _per_cell(value, self.size)
+                            for name, value in space.as_dict().items()}
         _check_spike_times(self._parameters)
         self._initial: dict[str, np.ndarray] = {}
         for cell in self.all_cells:

@@ -11,6 +11,7 @@ from pyNN import common
 from pyNN.space import Space
 
 from bss1lab.pynn import simulator
+from bss1lab.pynn.standardmodels import StaticSynapse
 
 __all__ = ["Connection", "Projection"]
 
@@ -36,6 +37,17 @@ class Connection(common.Connection):
             raise AttributeError(name)
         return float(values[name][self.index])
 
+    def __setattr__(self, name, value):
+        if name in ("projection", "index"):
+            object.__setattr__(self, name, value)
+            return
+        values = self.projection._values
+        if name not in values:
+            raise AttributeError(f"a connection of {self.projection.label!r} has no "
+                                 f"attribute {name!r}; it has {sorted(values)}")
+        values[name][self.index] = value
+        simulator.state.changed = True
+
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
 
@@ -43,6 +55,7 @@ class Connection(common.Connection):
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
+    _static_synapse_class = StaticSynapse
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
                  synapse_type=None, source=None, receptor_type=None, space=Space(),

@@ -97,11 +97,24 @@ class State(common.control.BaseState):
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 0.1
-        self.min_delay = "auto"
+        self._min_delay = "auto"
         self.max_delay = 10.0
         self.wafer = Wafer()
         self.seed = 0
         self.clear()
+
+    @property
+    def min_delay(self):
+        """ms; with ``setup(min_delay="auto")`` the shortest delay made so far (a time
+        step while there is none), as NEST reports it."""
+        if self._min_delay != "auto":
+            return self._min_delay
+        delays = [p._values["delay"].min() for p in self.projections if len(p)]
+        return float(min(delays)) if delays else self.dt
+
+    @min_delay.setter
+    def min_delay(self, value):
+        self._min_delay = value
 
     # --- life cycle -----------------------------------------------------------------
 

@@ -147,7 +147,7 @@ class NoisyCurrentSource(_NotEmulated, electrodes.NoisyCurrentSource):
 
 
 def _minimum_delay(self) -> float:
-    return state.dt if state.min_delay == "auto" else state.min_delay
+    return state.dt if state._min_delay == "auto" else state._min_delay
 
 
 class StaticSynapse(synapses.StaticSynapse):
