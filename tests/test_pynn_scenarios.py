@@ -45,6 +45,9 @@ NOT_MODELLED = {
     "test_scenario3": "STDP (bss1lab's wafer has short-term plasticity only)",
     "test_record_with_filename": "the scenario reads its results back with pickle, which "
                                  "bss1lab's rules forbid loading",
+    "test_issue437": "IF_curr_alpha (alpha-shaped synapses; bss1lab: exponential)",
+    "test_issue442": "IF_curr_alpha (alpha-shaped synapses; bss1lab: exponential)",
+    "test_issue445": "ACSource (the engine's current input changes only at given steps)",
     "test_ticket226": "IF_curr_alpha (alpha-shaped synapses; bss1lab: exponential)",
     "test_issue321": "IF_curr_alpha (alpha-shaped synapses; bss1lab: exponential)",
     "test_scenario1a": "IF_cond_alpha (alpha-shaped synapses; bss1lab: exponential)",
@@ -54,16 +57,9 @@ NOT_MODELLED = {
                                   "PickleIO, and bss1lab's rules forbid loading a pickle",
     "test_issue512": "ACSource and NoisyCurrentSource (the engine's current input "
                      "changes only at given steps)",
-    "test_issue437": "recording a current source's current (source.record())",
-    "test_issue442": "recording a current source's current (source.record())",
-    "test_issue445": "recording a current source's current (source.record())",
-    "test_issue451": "recording a current source's current (source.record())",
-    "test_issue483": "recording a current source's current (source.record())",
-    "test_issue487": "recording a current source's current (source.record())",
-    "test_issue_465_474_630": "recording a current source's current (source.record())",
-    "test_issue497": "recording a current source's current (source.record())",
-    "test_issue631": "recording a current source's current (source.record())",
-    "test_issue759": "recording a current source's current (source.record())",
+    "test_issue_465_474_630": "ACSource (the engine's current input changes only at given steps)",
+    "test_issue497": "ACSource (the engine's current input changes only at given steps)",
+    "test_issue631": "ACSource (the engine's current input changes only at given steps)",
 }
 #: On the wafer, in addition: what the hardware itself changes.
 NOT_ON_THE_WAFER = {
