@@ -168,3 +168,35 @@ def test_importing_bss1lab_does_not_import_pynn():
     code = "import sys, bss1lab; print('pyNN' in sys.modules, 'neo' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_get_simulator_picks_the_backend_by_name(monkeypatch):
+    from pyNN.utility import get_simulator
+
+    monkeypatch.setattr(sys, "argv", ["script.py", "bss1lab"])
+    chosen, _ = get_simulator()
+    assert chosen is sim
+
+
+def test_projection_save_writes_the_weights_and_delays_it_holds(tmp_path):
+    _, drive = pynn_network(Wafer.ideal(), weight=0.025)
+    path = tmp_path / "drive.txt"
+    drive.save(["weight", "delay"], str(path), format="list")
+    rows = np.loadtxt(path)
+    assert rows.shape == (20, 4) and drive.size() == 20
+    np.testing.assert_array_equal(rows[:, 0], rows[:, 1])      # one to one
+    np.testing.assert_allclose(rows[:, 2:], [[0.025, 1.0]] * 20)
+
+
+def test_pynns_plotting_draws_what_get_data_returns(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    from pyNN.utility.plotting import Figure, Panel
+
+    cells, _ = pynn_network(Wafer.ideal())
+    sim.run(50.0)
+    segment = cells.get_data().segments[0]
+    Figure(Panel(segment.filter(name="v")[0], ylabel="v (mV)"),
+           Panel(segment.spiketrains, xlabel="time (ms)")).save(str(tmp_path / "f.png"))
+    assert (tmp_path / "f.png").stat().st_size > 1000
