@@ -200,3 +200,12 @@ def test_pynns_plotting_draws_what_get_data_returns(tmp_path):
     Figure(Panel(segment.filter(name="v")[0], ylabel="v (mV)"),
            Panel(segment.spiketrains, xlabel="time (ms)")).save(str(tmp_path / "f.png"))
     assert (tmp_path / "f.png").stat().st_size > 1000
+
+
+def test_a_projection_onto_an_assembly_guesses_excitatory_for_positive_weights():
+    sim.setup(wafer=Wafer.ideal())
+    cells = sim.Population(3, sim.IF_cond_exp()) + sim.Population(2, sim.EIF_cond_exp_isfa_ista())
+    assert cells.receptor_types == ["excitatory", "inhibitory"]
+    noise = sim.Population(5, sim.SpikeSourcePoisson(rate=10.0))
+    assert sim.Projection(noise, cells, sim.OneToOneConnector(),
+                          sim.StaticSynapse(weight=0.01)).receptor_type == "excitatory"

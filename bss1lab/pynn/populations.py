@@ -40,6 +40,15 @@ def _per_cell(value, size: int) -> np.ndarray:
 class Assembly(common.Assembly):
     _simulator = simulator
 
+    @property
+    def receptor_types(self):
+        """The receptor types all populations share, in the first one's order (PyNN
+        0.13 returns them in set order, so that a projection onto an assembly without
+        ``receptor_type`` may guess "inhibitory" for positive weights)."""
+        shared = set.intersection(*(set(p.celltype.receptor_types)
+                                    for p in self.populations))
+        return [r for r in self.populations[0].celltype.receptor_types if r in shared]
+
 
 class _Parameters:
     """Parameter access shared by populations and views: ``_mask`` selects the cells
