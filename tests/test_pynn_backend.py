@@ -53,12 +53,12 @@ def test_a_pynn_script_gives_the_spikes_of_bss1labs_own_run_of_that_network():
         np.testing.assert_array_equal(times, expected)
 
 
-def test_run_after_run_continues_the_same_emulation_exactly():
-    cells, _ = pynn_network(Wafer.ideal())
+@pytest.mark.parametrize("wafer", [Wafer.ideal(), Wafer(seed=1)], ids=["ideal", "wafer"])
+def test_run_after_run_continues_the_same_emulation_exactly(wafer):
+    cells, _ = pynn_network(wafer)
     sim.run(200.0)
     whole = cells.get_data()
-    sim.setup(timestep=0.1, wafer=Wafer.ideal(), seed=3)
-    cells, drive = pynn_network(Wafer.ideal())
+    cells, drive = pynn_network(wafer)
     sim.run(80.0)
     drive.set(weight=0.02)        # a change that changes nothing: a remap, same state
     sim.run(70.0)
@@ -209,3 +209,37 @@ def test_a_projection_onto_an_assembly_guesses_excitatory_for_positive_weights()
     noise = sim.Population(5, sim.SpikeSourcePoisson(rate=10.0))
     assert sim.Projection(noise, cells, sim.OneToOneConnector(),
                           sim.StaticSynapse(weight=0.01)).receptor_type == "excitatory"
+
+
+def test_spikes_the_readout_drops_are_absent_from_get_data_and_counted():
+    sim.setup(timestep=0.1, wafer=Wafer(seed=3), seed=2)
+    cells = sim.Population(100, sim.IF_cond_exp(**CELL), label="busy")
+    noise = sim.Population(100, sim.SpikeSourcePoisson(rate=2000.0), label="noise")
+    sim.Projection(noise, cells, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=0.05, delay=1.0))
+    cells.record("spikes")
+    sim.run(100.0)
+    block = cells.get_data()
+    ds = sim.state.dataset
+    delivered = sum(t.size for t in block.segments[0].spiketrains)
+    emitted = int(ds["spike_count"].values[:100].sum())
+    dropped = block.annotations["readout_spikes_dropped"]
+    assert dropped > 0 and delivered + dropped == emitted
+
+
+def test_write_data_writes_what_get_data_returns(tmp_path):
+    pytest.importorskip("scipy")
+    from scipy.io import loadmat
+
+    cells, _ = pynn_network(Wafer.ideal())
+    sim.run(50.0)
+    path = tmp_path / "cells.mat"
+    cells.write_data(str(path), "spikes")
+    written = loadmat(path)["block"]
+    assert written.size == 1
+    trains = cells.get_data().segments[0].spiketrains
+    stored = written[0, 0]["segments"][0, 0][0, 0]["spiketrains"]
+    assert stored.shape == (1, 20)
+    for k in (0, 7):
+        np.testing.assert_allclose(np.ravel(stored[0, k][0, 0]["times"]), trains[k].magnitude)
+    assert sum(t.size for t in trains) > 10
