@@ -99,6 +99,13 @@ def test_to_pynn_builds_the_network_in_nest():
     built = to_pynn(mapped, nest_sim)
     assert sum(p.size() for p in built["projections"].values()) == \
         mapped.report["synapses_realised"]
+    first = next(iter(built["projections"].values()))
+    nest_weights = np.array(first.get("weight", format="list", with_address=False))
+    _, _, weight, delay = mapped.network.projection_synapses(0)
+    np.testing.assert_allclose(np.sort(nest_weights), np.sort(weight), rtol=1e-6)
+    nest_delays = np.array(first.get("delay", format="list", with_address=False))
+    np.testing.assert_allclose(np.sort(nest_delays), np.round(np.sort(delay) / 0.1) * 0.1,
+                               atol=1e-9)  # NEST keeps delays on its 0.1 ms grid
     built["populations"]["E"].record("spikes")
     nest_sim.run(150.0)
     assert len(built["populations"]["E"].get_data().segments[0].spiketrains) == 40

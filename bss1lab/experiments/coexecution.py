@@ -77,13 +77,13 @@ def to_pynn(mapped, sim: types.ModuleType) -> dict:
             raise ValueError(f"to_pynn: projection {projection.label!r} has "
                              f"{type(connector).__name__}; give a MappedNetwork, or a "
                              "Network of FromListConnector(pre, post, weight, delay) rows")
-        rows = [(int(i), int(j), float(w), float(d)) for i, j, w, d in connector.conn_list]
         plasticity = getattr(projection.synapse_type, "plasticity", None)
         synapse = (sim.StaticSynapse() if plasticity is None else
                    sim.TsodyksMarkramSynapse(U=plasticity[0], tau_rec=plasticity[1],
                                              tau_facil=plasticity[2]))
         projections[projection.label] = sim.Projection(
             populations[projection.pre.label], populations[projection.post.label],
-            sim.FromListConnector(rows, column_names=["weight", "delay"]), synapse,
+            sim.FromListConnector(connector.conn_list,
+                                  column_names=["weight", "delay"]), synapse,
             receptor_type=projection.receptor_type, label=projection.label)
     return {"populations": populations, "projections": projections}
