@@ -243,3 +243,16 @@ def test_write_data_writes_what_get_data_returns(tmp_path):
     for k in (0, 7):
         np.testing.assert_allclose(np.ravel(stored[0, k][0, 0]["times"]), trains[k].magnitude)
     assert sum(t.size for t in trains) > 10
+
+
+def test_a_poisson_rate_set_between_runs_acts_from_then_on():
+    sim.setup(wafer=Wafer.ideal(), seed=1)
+    noise = sim.Population(50, sim.SpikeSourcePoisson(rate=400.0), label="noise")
+    noise.record("spikes")
+    sim.run(200.0)
+    noise.set(rate=800.0)
+    sim.run(200.0)
+    times = np.concatenate(spikes_of(noise.get_data()))
+    # 50 sources x 0.2 s: 4,000 and 8,000 spikes expected, Poisson sd 1.6 % and 1.1 %
+    assert np.sum(times <= 200.0) / 10.0 == pytest.approx(400.0, rel=0.05)
+    assert np.sum(times > 200.0) / 10.0 == pytest.approx(800.0, rel=0.05)
