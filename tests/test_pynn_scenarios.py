@@ -43,8 +43,8 @@ NOT_MODELLED = {
     "test_simple_stochastic_synapse": "stochastic synapses",
     "test_scenario5": "multi-compartment neurons",
     "test_scenario3": "STDP (bss1lab's wafer has short-term plasticity only)",
-    "test_record_with_filename": "the scenario reads its results back with pickle, which "
-                                 "bss1lab's rules forbid loading",
+    "test_record_with_filename": "loading a pickle (it reads its results back with "
+                                 "pickle), which bss1lab's rules forbid",
     "test_issue437": "IF_curr_alpha (alpha-shaped synapses; bss1lab: exponential)",
     "test_issue442": "IF_curr_alpha (alpha-shaped synapses; bss1lab: exponential)",
     "test_issue445": "ACSource (the engine's current input changes only at given steps)",
@@ -53,8 +53,8 @@ NOT_MODELLED = {
     "test_scenario1a": "IF_cond_alpha (alpha-shaped synapses; bss1lab: exponential)",
     "test_issue259": "off-grid spike times (spike_precision='off_grid'); bss1lab's "
                      "spikes are on the time grid",
-    "test_mix_procedural_and_oo": "the scenario reads its results back with neo's "
-                                  "PickleIO, and bss1lab's rules forbid loading a pickle",
+    "test_mix_procedural_and_oo": "loading a pickle (it reads its results back with "
+                                  "neo's PickleIO), which bss1lab's rules forbid",
     "test_issue512": "ACSource and NoisyCurrentSource (the engine's current input "
                      "changes only at given steps)",
     "test_issue_465_474_630": "ACSource (the engine's current input changes only at given steps)",
