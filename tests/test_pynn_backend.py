@@ -256,3 +256,23 @@ def test_a_poisson_rate_set_between_runs_acts_from_then_on():
     # 50 sources x 0.2 s: 4,000 and 8,000 spikes expected, Poisson sd 1.6 % and 1.1 %
     assert np.sum(times <= 200.0) / 10.0 == pytest.approx(400.0, rel=0.05)
     assert np.sum(times > 200.0) / 10.0 == pytest.approx(800.0, rel=0.05)
+
+
+def test_a_recorded_current_source_gives_the_current_each_step_received():
+    sim.setup(timestep=0.1, wafer=Wafer.ideal())
+    cell = sim.Population(1, sim.IF_cond_exp(**CELL))
+    steps = sim.StepCurrentSource(times=[10.0, 20.0], amplitudes=[0.1, 0.05])
+    steps.inject_into(cell)
+    steps.record()
+    cell.record("v")
+    sim.run(30.0)
+    steps.amplitudes = [0.1, 0.0]   # from 30 ms on, the second step is 0
+    sim.run(10.0)
+    current = steps.get_data()
+    assert current.units == pq.nA and current.shape[0] == 401
+    values = current.magnitude.ravel()
+    np.testing.assert_array_equal(values[[0, 99, 100, 199, 200, 299, 300, 400]],
+                                  [0, 0, 0.1, 0.1, 0.05, 0.05, 0.0, 0.0])
+    # the membrane saw that current: after 30 ms it relaxes back towards rest
+    v = cell.get_data().segments[0].analogsignals[0].magnitude.ravel()
+    assert v[300] > v[400] > -65.0

@@ -135,6 +135,8 @@ class State(common.control.BaseState):
         self.segment_counter += 1
         self.epochs: list[Epoch] = []
         self.changed = True
+        for source in getattr(self, "current_sources", ()):
+            source._history[:] = [(0.0, source.steps())]  # as set now, from t = 0
 
     # --- running --------------------------------------------------------------------
 

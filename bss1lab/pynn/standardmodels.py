@@ -68,6 +68,7 @@ class _CurrentSource(StandardCurrentSource):
     def __init__(self, **parameters):
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "cells", np.empty(0, dtype=np.int64))
+        object.__setattr__(self, "_history", [])  # (from ms, steps) per setting
         super().__init__(**parameters)
         space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         space.update(**parameters)
@@ -78,6 +79,8 @@ class _CurrentSource(StandardCurrentSource):
         parameters.evaluate(simplify=True)
         for name, value in parameters.items():
             self._native[name] = value.value if isinstance(value, Sequence) else value
+        if len(self._native) == len(self.default_parameters):
+            self._history.append((state.t if state.running else 0.0, self.steps()))
         state.changed = True
 
     def get_native_parameters(self):
@@ -95,6 +98,25 @@ class _CurrentSource(StandardCurrentSource):
     def steps(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(times, amplitudes)`` of the piecewise-constant current (ms, nA)."""
         raise NotImplementedError
+
+    def record(self):
+        """Record the injected current (``get_data()`` after the run)."""
+
+    def _get_data(self):
+        """The current each time step received, ms and nA, from 0 to now: each
+        setting of the source from the time it was made (as the emulation ran it)."""
+        dt = state.dt
+        step = np.arange(int(round(state.t / dt)) + 1)
+        current = np.zeros(step.size)
+        history = self._history
+        for k, (since, steps) in enumerate(history):
+            until = history[k + 1][0] if k + 1 < len(history) else np.inf
+            now = (step * dt >= since - dt / 2) & (step * dt < until - dt / 2)
+            level = np.zeros(step.size)
+            for time, amplitude in zip(*(steps or ((), ()))):
+                level[step >= round(time / dt)] = amplitude
+            current[now] = level[now]
+        return step * dt, current
 
 
 class DCSource(_CurrentSource, electrodes.DCSource):
