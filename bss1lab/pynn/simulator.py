@@ -19,7 +19,6 @@ import numpy as np
 from pyNN import common
 
 from bss1lab.emulator.engine import Emulation, check_dt, seed_sequence
-from bss1lab.emulator.kernels import State as KernelState
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware import Wafer
 
@@ -66,7 +65,7 @@ def continue_from(old: Emulation, new: Emulation) -> None:
         When the two cannot share a state: cells were added (or the longest delay or
         the plastic synapses changed the state's shape); ``reset()`` first.
     """
-    for name_ in KernelState._fields:
+    for name_ in old.state._fields:
         if name_ in _RECOMPUTED:
             continue
         before, after = getattr(old.state, name_), getattr(new.state, name_)
