@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyNN import common
 
-from bss1lab.emulator.engine import Emulation, check_dt, seed_sequence
+from bss1lab.emulator.engine import Emulation, check_dt
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware import Wafer
 
@@ -157,7 +157,8 @@ class State(common.control.BaseState):
         from bss1lab.pynn.build import build_network
 
         built = build_network(self)
-        map_seed, run_seed = seed_sequence("bss1lab.pynn.setup", self.seed).spawn(2)
+        # the seeds bss1lab.experiments.run makes of the same seed
+        map_seed, run_seed = np.random.SeedSequence(self.seed).spawn(2)
         # the reconfiguration seam: an unchanged structure could keep the mapping
         mapped = self.wafer.map(built.network, map_seed)
         emulation = Emulation(mapped, run_seed, dt=self.dt, **built.recording)
