@@ -124,8 +124,14 @@ class Projection(common.Projection):
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         operation = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
         arrays = []
+        flat = self._pre * self.post.size + self._post
+        repeated = np.unique(flat).size < flat.size
         for name in names:
             array = np.full((self.pre.size, self.post.size), np.nan)
+            if not repeated:
+                array.flat[flat] = self._values[name]
+                arrays.append(array)
+                continue
             for i, j, value in zip(self._pre, self._post, self._values[name]):
                 array[i, j] = value if np.isnan(array[i, j]) else operation(array[i, j],
                                                                             value)

@@ -30,14 +30,19 @@ class Recorder(recording.Recorder):
 
     def _get_spiketimes(self, ids, clear=False):
         start = self._start()
-        spikes: dict[int, list] = {int(i): [] for i in ids}
+        wanted = np.array(sorted(int(i) for i in ids), dtype=np.int64)
+        cells, times = [], []
         for ds in simulator.state.datasets():
-            cells = ds["spike_neuron"].values
-            times = ds["spike_time"].values
-            keep = np.isin(cells, list(spikes)) & (times > start if start > 0 else True)
-            for cell, time in zip(cells[keep], times[keep]):
-                spikes[int(cell)].append(time)
-        return {cell: np.array(times) for cell, times in spikes.items()}
+            cell, time = ds["spike_neuron"].values, ds["spike_time"].values
+            keep = np.isin(cell, wanted) & ((time > start) if start > 0 else True)
+            cells.append(cell[keep])
+            times.append(time[keep])
+        cell = np.concatenate(cells) if cells else np.empty(0, dtype=np.int64)
+        time = np.concatenate(times) if times else np.empty(0)
+        order = np.argsort(cell, kind="stable")          # time order within a cell
+        bounds = np.searchsorted(cell[order], wanted), np.searchsorted(cell[order], wanted,
+                                                                       side="right")
+        return {int(c): time[order][a:b] for c, a, b in zip(wanted, *bounds)}
 
     def _get_all_signals(self, variable, ids, clear=False):
         """Samples every ``sampling_interval`` from the recording's start (time x
