@@ -276,3 +276,20 @@ def test_a_recorded_current_source_gives_the_current_each_step_received():
     # the membrane saw that current: after 30 ms it relaxes back towards rest
     v = cell.get_data().segments[0].analogsignals[0].magnitude.ravel()
     assert v[300] > v[400] > -65.0
+
+
+def test_initialize_after_a_run_sets_the_membrane_then():
+    sim.setup(timestep=0.1, wafer=Wafer.ideal())
+    cells = sim.Population(2, sim.IF_cond_exp(**CELL))
+    cells.record("v")
+    sim.run(50.0)
+    cells.initialize(v=np.array([-65.0, -60.0]))   # cell 0 is at rest anyway
+    sim.run(50.0)
+    v = cells.get_data().segments[0].analogsignals[0].magnitude
+    t = np.arange(v.shape[0]) * 0.1
+    np.testing.assert_allclose(v[:, 0], -65.0)
+    # from 50 ms on, cell 1 relaxes from -60 mV to rest with tau_m (exact for the leak)
+    later = t > 50.0
+    np.testing.assert_allclose(v[later, 1], -65.0 + 5.0 * np.exp(-(t[later] - 50.0) / 10.0),
+                               atol=1e-9)
+    np.testing.assert_allclose(v[t <= 50.0, 1], -65.0)

@@ -91,9 +91,13 @@ class _Parameters:
         owner = self._owner
         if variable not in owner._initial:
             owner._initial[variable] = np.zeros(owner.size)
-        values = initial_values.evaluate(simplify=False)
-        owner._initial[variable][self._mask] = np.broadcast_to(values, (self.size,))
-        simulator.state.changed = True
+        values = np.broadcast_to(initial_values.evaluate(simplify=False), (self.size,))
+        owner._initial[variable][self._mask] = values
+        state = simulator.state
+        if state.running:  # set now, in the running emulation (see State._configure)
+            cells = np.asarray(self.all_cells, dtype=np.int64)
+            state.set_now.append((variable, cells, np.array(values, dtype=float)))
+        state.changed = True
 
 
 class PopulationView(_Parameters, common.PopulationView):

@@ -134,6 +134,7 @@ class State(common.control.BaseState):
         self.segment_counter += 1
         self.epochs: list[Epoch] = []
         self.changed = True
+        self.set_now: list[tuple[str, np.ndarray, np.ndarray]] = []
         for source in getattr(self, "current_sources", ()):
             source._history[:] = [(0.0, source.steps())]  # as set now, from t = 0
 
@@ -164,9 +165,12 @@ class State(common.control.BaseState):
         emulation = Emulation(mapped, run_seed, dt=self.dt, **built.recording)
         if self.epochs and self.epochs[-1].emulation.step > 0:
             continue_from(self.epochs[-1].emulation, emulation)
+            for variable, cells, values in self.set_now:   # initialize() after a run
+                getattr(emulation.state, variable)[cells] = values
         elif self.epochs:
             self.epochs.pop()  # configured but never run
         self.epochs.append(Epoch(emulation, built))
+        self.set_now = []
         self.changed = False
 
     # --- what a PyNN user may want from bss1lab -------------------------------------
