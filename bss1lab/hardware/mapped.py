@@ -123,6 +123,14 @@ class MappedNetwork:
 
     # --- reconfiguration without remapping (hardware.reconfigure) ----------------------
 
+    def realised_network(self) -> "Network":
+        """A plain ``Network`` of exactly what was realised: per-neuron parameters,
+        the surviving synapses as FromList projections with their realised weights
+        and delays (``bss1lab.hardware.realised.realised_network``); the co-execution
+        step of running the wafer's network in NEST or on the ideal reference."""
+        from bss1lab.hardware.realised import realised_network
+        return realised_network(self)
+
     def reprogram(self, trial: int) -> "MappedNetwork":
         """The same network on the same chip, its floating gates programmed anew.
 
