@@ -325,7 +325,7 @@ def test_vectorisable_expm1_matches_numpy_to_rounding():
     # the conductance-based membrane decays by exp(-g dt / C); the kernel computes
     # expm1 with a polynomial (vectorisable): it must keep double precision from
     # tiny arguments (g dt / C ~ 1e-12 for a nearly leak-free cell) to full decay
-    from bss1lab.emulator.kernels import expm1_minus
+    from bss1lab.emulator.neuron import expm1_minus
     x = np.concatenate([[0.0], np.logspace(-15, np.log10(64.0), 5001)])
     got = np.array([expm1_minus(value) for value in x])
     np.testing.assert_allclose(got, np.expm1(-x), rtol=4e-15, atol=0.0)

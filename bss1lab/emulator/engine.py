@@ -9,7 +9,8 @@ from typing import Iterable, Mapping, Sequence
 import numba
 import numpy as np
 
-from bss1lab.emulator import kernels as k
+from bss1lab.emulator import scheduler
+from bss1lab.emulator.contracts import METHOD_EXPONENTIAL, METHOD_RK2, Recording, State
 from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
 from bss1lab.emulator.threads import engine_threads
 from bss1lab.errors import ParameterTypeError
@@ -31,7 +32,7 @@ DT_RANGE = (1e-3, 10.0)
 #: for IF_curr_exp, so it appears under the PyNN name that fits the cell type.
 STATE_VARIABLES = {"v": 0, "gsyn_exc": 1, "gsyn_inh": 2, "isyn_exc": 1, "isyn_inh": 2,
                    "w": 3}
-METHODS = {"exponential": k.METHOD_EXPONENTIAL, "rk2": k.METHOD_RK2}
+METHODS = {"exponential": METHOD_EXPONENTIAL, "rk2": METHOD_RK2}
 #: Spikes recorded per kernel call before Python drains the record.
 MIN_SPIKE_BUFFER = 1 << 16
 #: Traced cells allowed without naming them in ``record_cells``.
@@ -149,7 +150,7 @@ class Emulation:
     ----------
     layout : Layout
         The flat arrays the kernels run on.
-    state : kernels.State
+    state : contracts.State
         The network's state (v, synaptic input, w, ... per cell, global cell order).
     """
 
@@ -173,7 +174,8 @@ class Emulation:
         self.seed_sequence = sequence
         self._seed_hash = sequence.generate_state(1, np.uint64)[0]
         self.layout: Layout = lay_out(mapped, self.dt)
-        self._kernel = k.run_steps_serial if self.layout.n_blocks == 1 else k.run_steps
+        self._kernel = (scheduler.run_steps_serial if self.layout.n_blocks == 1
+                        else scheduler.run_steps)
         self._spikes, self._trace_cells, self._variables, self._every = self._recorders(
             record_spikes, record_variables, record_cells, record_interval)
         # the kernel's state index of each traced variable
@@ -265,7 +267,7 @@ class Emulation:
                              f"a positive multiple of dt={self.dt} ms")
         return spikes, np.asarray(cells, dtype=np.int64), variables, every
 
-    def _initial_state(self) -> k.State:
+    def _initial_state(self) -> State:
         layout = self.layout
         n = layout.n_cells
         n_blocks = layout.n_blocks
@@ -277,7 +279,7 @@ class Emulation:
                 v[population.start:population.stop] = initial["v"]
             if "w" in initial:
                 w[population.start:population.stop] = initial["w"]
-        return k.State(
+        return State(
             v=v, syn_e=np.zeros(n), syn_i=np.zeros(n), w=w,
             refractory=np.zeros(n, dtype=np.int64), i_ext=np.zeros(n),
             cursor=layout.array_start.copy(), poisson_next=np.zeros(n),
@@ -416,7 +418,7 @@ class Emulation:
             steps = int(min(stop_step, self._apply_current_changes()) - self.step)
             traces = np.empty((steps // every + 1 if every else 0,
                                len(self._variables), self._trace_cells.size))
-            recording = k.Recording(
+            recording = Recording(
                 spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
                 trace_state=self._trace_state, trace_every=every, traces=traces)

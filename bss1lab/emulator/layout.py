@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from bss1lab.emulator import kernels as k
+from bss1lab.emulator import contracts
 from bss1lab.hardware import links
 from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.spec import REFERENCE_SPEEDUP, SATURATION_RATE_HZ, SATURATION_SHORTFALL
@@ -20,8 +20,8 @@ from bss1lab.network.realise import PopulationSlice, RealisedNetwork
 
 __all__ = ["Layout", "lay_out", "check_stability", "KIND_OF_SYNAPSE_MODEL"]
 
-KIND_OF_SYNAPSE_MODEL = {"cond_exp": k.KIND_COND_EXP, "curr_exp": k.KIND_CURR_EXP,
-                         "curr_delta": k.KIND_CURR_DELTA}
+KIND_OF_SYNAPSE_MODEL = {"cond_exp": contracts.KIND_COND_EXP, "curr_exp": contracts.KIND_CURR_EXP,
+                         "curr_delta": contracts.KIND_CURR_DELTA}
 #: About this many cells per block of the kernel's work split (fixed, so results never
 #: depend on the number of threads); at most MAX_BLOCKS blocks, a power of two.
 CELLS_PER_BLOCK = 2048
@@ -41,8 +41,8 @@ class Layout:
 
     Attributes
     ----------
-    cells, neurons, synapses, plasticity : kernels.Cells, kernels.NeuronParameters,
-        kernels.Synapses, kernels.Plasticity
+    cells, neurons, synapses, plasticity : contracts.Cells, contracts.NeuronParameters,
+        contracts.Synapses, contracts.Plasticity
     out_degree : int64 array
         Synapses per cell.
     array_start : int64 array
@@ -58,10 +58,10 @@ class Layout:
     """
 
     dt: float
-    cells: k.Cells
-    neurons: k.NeuronParameters
-    synapses: k.Synapses
-    plasticity: k.Plasticity
+    cells: contracts.Cells
+    neurons: contracts.NeuronParameters
+    synapses: contracts.Synapses
+    plasticity: contracts.Plasticity
     out_degree: np.ndarray
     array_start: np.ndarray
     ring_size: int
@@ -130,11 +130,11 @@ def check_stability(net: RealisedNetwork, dt: float, method: str) -> None:
 
 
 def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
-    """Records of the kernel's neuron parameters (``kernels.PARAMETER_DTYPE``, the
-    fields of ``kernels.NeuronParameters``) for one population of neurons, from its
+    """Records of the kernel's neuron parameters (``contracts.PARAMETER_DTYPE``, the
+    fields of ``contracts.NeuronParameters``) for one population of neurons, from its
     PyNN parameters (bio units) and the time step ``dt`` (ms)."""
     q = population.parameters
-    records = np.zeros(population.size, dtype=k.PARAMETER_DTYPE)
+    records = np.zeros(population.size, dtype=contracts.PARAMETER_DTYPE)
     for name in ("v_rest", "v_thresh", "v_reset", "i_offset", "e_rev_E", "e_rev_I",
                  "delta_T", "b"):
         if name in q:
@@ -169,7 +169,7 @@ def kind_run_ends(kinds: np.ndarray, adex: np.ndarray, cells: np.ndarray,
     n = kinds.size
     boundary = np.zeros(n + 1, dtype=bool)
     boundary[block_offset] = True
-    neuron = kinds < k.KIND_POISSON
+    neuron = kinds < contracts.KIND_POISSON
     boundary[1:n] |= ((kinds[1:] != kinds[:-1]) | (adex[1:] != adex[:-1])
                       | (neuron[1:] & (cells[1:] != cells[:-1] + 1)))
     ends = np.flatnonzero(boundary)  # run starts, and n
@@ -346,7 +346,7 @@ def _input_links(mapped: MappedNetwork, kind: np.ndarray) -> tuple[np.ndarray, n
     n = kind.size
     link = np.full(n, -1, dtype=np.int64)
     if mapped.input_limited and mapped.hicann is not None:
-        sources = (kind >= k.KIND_POISSON) & (mapped.hicann >= 0)
+        sources = (kind >= contracts.KIND_POISSON) & (mapped.hicann >= 0)
         link[sources] = mapped.hicann[sources]
     fpga = np.where(link >= 0, wafer_geometry().fpga[np.maximum(link, 0)], -1)
     return link, fpga.astype(np.int64)
@@ -371,12 +371,12 @@ def saturation_conductances(mapped: MappedNetwork, summed: np.ndarray,
                     f"tau_syn_{name}"]
         rate_hz = SATURATION_RATE_HZ * REFERENCE_SPEEDUP / mapped.speedup  # quoted at 1e4
         at_rate = rate_hz * 1e-3 * tau * summed[receptor]
-        parameters[f"saturation_{name}"] = np.where(kind == k.KIND_COND_EXP,
+        parameters[f"saturation_{name}"] = np.where(kind == contracts.KIND_COND_EXP,
                                                     at_rate * factor, 0.0)
 
 
 def plasticity_slots(mapped: MappedNetwork, emitting: dict[int, np.ndarray]
-                     ) -> tuple[k.Plasticity, np.ndarray]:
+                     ) -> tuple[contracts.Plasticity, np.ndarray]:
     """One short-term plasticity state per (emitting cell, plastic projection).
 
     ``emitting`` gives, per plastic projection, the cells it has synapses from. Returns
@@ -388,7 +388,7 @@ def plasticity_slots(mapped: MappedNetwork, emitting: dict[int, np.ndarray]
     n = net.n_cells
     n_projections = len(net.projection_plasticity)
     if not emitting:
-        empty = k.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
+        empty = contracts.Plasticity(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int8),
                              np.zeros(0), np.zeros(0), np.zeros(0),
                              np.zeros(0, dtype=np.int64))
         return empty, np.zeros(0, dtype=np.int64)
@@ -400,13 +400,14 @@ def plasticity_slots(mapped: MappedNetwork, emitting: dict[int, np.ndarray]
     U, tau_rec, tau_facil = parameters.T
     if mapped.wafer_plasticity:
         facilitating = tau_facil > 0
-        model = np.where(facilitating, k.STP_WAFER_FACILITATION, k.STP_WAFER_DEPRESSION)
+        model = np.where(facilitating, contracts.STP_WAFER_FACILITATION,
+                         contracts.STP_WAFER_DEPRESSION)
         tau_1, tau_2 = np.where(facilitating, tau_facil, tau_rec), np.zeros(slots.size)
     else:
-        model = np.full(slots.size, k.STP_TSODYKS_MARKRAM)
+        model = np.full(slots.size, contracts.STP_TSODYKS_MARKRAM)
         tau_1, tau_2 = tau_rec, tau_facil
     pointer = np.concatenate([[0], np.cumsum(np.bincount(cell_of_slot, minlength=n))])
-    plasticity = k.Plasticity(pointer.astype(np.int64), model.astype(np.int8), U, tau_1,
+    plasticity = contracts.Plasticity(pointer.astype(np.int64), model.astype(np.int8), U, tau_1,
                               tau_2, np.full(net.n_synapses, -1, dtype=np.int64))
     return plasticity, slots
 
@@ -465,7 +466,7 @@ def _count_synapses(mapped: MappedNetwork, dt: float, saturating: bool,
 
 def _file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
                    cell_block: np.ndarray, n_blocks: int
-                   ) -> tuple[k.Synapses, k.Plasticity, int]:
+                   ) -> tuple[contracts.Synapses, contracts.Plasticity, int]:
     """The second pass (see :class:`_Census`): the kernel's synapses, their plasticity
     slots and how many delays were lengthened to one step. Uses up
     ``census.group_size``."""
@@ -500,7 +501,7 @@ def _file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
                  cell_block, n_blocks, next_free, column, weights, delays,
                  plasticity.synapse_slot)
         del pre, post, weight, steps, slot
-    synapses = k.Synapses(
+    synapses = contracts.Synapses(
         entry_pointer=entry_pointer, entry_block=entry_block, entry_cell=entry_cell,
         entry_synapse=entry_synapse, column=column, weight=weights, delay=delays)
     return synapses, plasticity, delays_raised
@@ -517,7 +518,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     net = mapped.network
     n = net.n_cells
     kind = np.empty(n, dtype=np.int8)
-    parameters = np.zeros(n, dtype=k.PARAMETER_DTYPE)
+    parameters = np.zeros(n, dtype=contracts.PARAMETER_DTYPE)
     poisson_mean = np.zeros(n)
     active_from = np.zeros(n, dtype=np.int64)
     active_until = np.zeros(n, dtype=np.int64)
@@ -528,7 +529,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         name = type(population.cell_type).__name__
         q = population.parameters
         if name == "SpikeSourcePoisson":
-            kind[cells] = k.KIND_POISSON
+            kind[cells] = contracts.KIND_POISSON
             poisson_mean[cells] = q["rate"] * dt * 1e-3
             too_high = poisson_mean[cells] > MAX_POISSON_MEAN_PER_STEP
             if too_high.any():
@@ -539,7 +540,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
             active_from[cells] = steps_of(q["start"], dt)
             active_until[cells] = steps_of(q["start"] + q["duration"], dt)
         elif name == "SpikeSourceArray":
-            kind[cells] = k.KIND_ARRAY
+            kind[cells] = contracts.KIND_ARRAY
             # a spike at time t is emitted in the step that ends at t
             for offset, train in enumerate(q["spike_times"]):
                 trains[population.start + offset] = np.maximum(steps_of(train, dt) - 1, 0)
@@ -566,7 +567,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     if saturating:
         saturation_conductances(mapped, census.summed_weight, parameters, kind)
     input_link, input_fpga = _input_links(mapped, kind)
-    direct = (kind == k.KIND_POISSON) & (census.out_degree == 1) & (input_link < 0)
+    direct = (kind == contracts.KIND_POISSON) & (census.out_degree == 1) & (input_link < 0)
     block_offset, block_cells = settle_sources(cell_block, n_blocks, direct,
                                                census.last_target, input_fpga)
     synapses, plasticity, delays_raised = _file_synapses(mapped, dt, census,
@@ -574,7 +575,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
     direct_synapse = np.full(n, -1, dtype=np.int64)
     direct_synapse[direct] = synapses.entry_synapse[synapses.entry_pointer[:-1][direct]]
     poisson = poisson_tables(poisson_mean)
-    cells = k.Cells(
+    cells = contracts.Cells(
         kind=kind, block_offset=block_offset,
         block_cells=block_cells,
         kind_run_end=kind_run_ends(kind[block_cells], parameters["adex"][block_cells],
@@ -589,8 +590,8 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         link_rate=links.bio_rate(links.INPUT_LINK_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
         fpga_rate=links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, mapped.speedup) * dt * 1e-3,
         link_depth=float(links.LINK_BUFFER_EVENTS))
-    neurons = k.NeuronParameters(*(np.ascontiguousarray(parameters[name])
-                                   for name in k.NeuronParameters._fields))
+    neurons = contracts.NeuronParameters(*(np.ascontiguousarray(parameters[name])
+                                   for name in contracts.NeuronParameters._fields))
     return Layout(dt=dt, cells=cells, neurons=neurons, synapses=synapses,
                   plasticity=plasticity,
                   out_degree=census.out_degree,

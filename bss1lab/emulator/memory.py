@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from bss1lab.emulator import kernels as k
+from bss1lab.emulator import contracts
 from bss1lab.errors import NotEnoughMemory
 from bss1lab.network.model import Network
 from bss1lab.network.realise import KEEP_SYNAPSES_UP_TO
@@ -32,10 +32,10 @@ _RING_SLOTS = 16
 #: Per cell (neuron or source), bytes of:
 BYTES_PER_CELL = (
     16 * _F8 + 2 * _F8                        # realise: up to 16 parameters, v and w initial
-    + 2 * k.PARAMETER_DTYPE.itemsize          # layout: parameter records, kernel's copies
+    + 2 * contracts.PARAMETER_DTYPE.itemsize          # layout: parameter records, kernel's copies
     + _U1 + 13 * _I8 + 2 * _I4 + 3 * _F8      # layout.Cells and the census per cell
     + _BLOCKS * _I8                           # the census' group sizes per (cell, block)
-    + 6 * _F8 + 7 * _I8 + 2 * _I4 + _U1       # kernels.State per cell
+    + 6 * _F8 + 7 * _I8 + 2 * _I4 + _U1       # contracts.State per cell
     + 2 * _RING_SLOTS * _F4 + 2 * _BLOCKS * _I8  # its input ring and spike buckets
     + 2 * _I8 + 2 * _I4                       # Emulation's spike record buffer
 )

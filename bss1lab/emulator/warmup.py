@@ -74,9 +74,9 @@ def warm_up(verbose: bool = True) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # clipped parameters and the like: not the point
             step()
-    from bss1lab.emulator import kernels
+    from bss1lab.emulator import scheduler
     unused = [name for name in ("run_steps", "run_steps_serial")
-              if not getattr(kernels, name).signatures]
+              if not getattr(scheduler, name).signatures]
     if unused:  # the course runs both: a warm-up that skips one leaves it to compile
         raise RuntimeError(f"warm_up: the kernel(s) {unused} did not run; make the "
                            "warm-up's networks cover them")

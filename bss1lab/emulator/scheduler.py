@@ -1,0 +1,155 @@
+"""The step scheduler: one step of the whole network, block by block, in parallel.
+
+Determinism: the cells are split into fixed blocks (independent of the thread count),
+each holding an equal share of every population so the blocks cost about the same.
+Each block adds the spikes onto its own cells in a fixed order (``delivery``), so every
+sum is taken in the same order whatever thread runs which block, and the random numbers
+come from a counter-based generator (``generator``): results depend neither on
+scheduling nor on how a run is split.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+from numba import njit, prange
+
+from bss1lab.emulator.contracts import KIND_ARRAY, KIND_POISSON, METHOD_EXPONENTIAL, METHOD_RK2
+from bss1lab.emulator.delivery import deliver_block, deliver_direct, emit_plastic
+from bss1lab.emulator.neuron import neuron_run_of_kind
+from bss1lab.emulator.sources import array_run, limit_input, poisson_run
+
+@njit(cache=True, error_model="numpy")
+def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plasticity,
+                  state, record_spikes):
+    """Advance block ``b``'s cells by one step and file every spike under each block
+    it has synapses in (in cell order), in the buffers of this step's parity; the
+    next step delivers them. A Poisson source with a single synapse sits in its
+    target's block and adds its spikes onto the target at once (``direct_synapse``;
+    most do so in ``poisson_run``)."""
+    first = cells.block_offset[b]
+    now = step & 1
+    n_recorded = 0
+    n_spiking = 0
+    events = 0
+    # row b of bucket_fill is this block's alone: no cache line is shared per spike
+    state.bucket_fill[now, b, :] = 0
+    # runs of one kind (populations are contiguous): each run gets a loop compiled
+    # for its kind and method, without the others' branches
+    position = first
+    while position < cells.block_offset[b + 1]:
+        stop = cells.kind_run_end[position]
+        k = cells.kind[cells.block_cells[position]]
+        if k == KIND_POISSON:
+            n_spiking, delivered = poisson_run(position, stop, n_spiking, first, step,
+                                               seed_hash, cells, synapses, plasticity,
+                                               state, record_spikes)
+            events += delivered
+        elif k == KIND_ARRAY:
+            n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
+        elif method == METHOD_RK2:
+            n_spiking = neuron_run_of_kind(k, METHOD_RK2, position, stop, n_spiking,
+                                           first, step, dt, cells, neurons, state)
+        else:
+            n_spiking = neuron_run_of_kind(k, METHOD_EXPONENTIAL, position, stop,
+                                           n_spiking, first, step, dt, cells, neurons,
+                                           state)
+        position = stop
+    if cells.input_limited:
+        limit_input(first, n_spiking, step, seed_hash, cells, state)
+    # the step's spikes, in cell order: count, file, record
+    for position in range(first, first + n_spiking):
+        i = state.spiking[position]
+        count = state.emitted[now, i]
+        if count == 0:
+            continue  # all of a source's spikes dropped at the input
+        state.spike_total[i] += count
+        if plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]:
+            emit_plastic(i, count, step, dt, plasticity, state)
+        s = cells.direct_synapse[i]
+        if s >= 0:
+            scale = float(count)
+            if plasticity.synapse_slot.shape[0] > 0 and plasticity.synapse_slot[s] >= 0:
+                scale = state.stp_efficacy[now, plasticity.synapse_slot[s]]
+            deliver_direct(s, scale, step, synapses, state)
+            events += count
+        else:
+            for e in range(synapses.entry_pointer[i], synapses.entry_pointer[i + 1]):
+                target = synapses.entry_block[e]
+                state.bucket[now, target, first + state.bucket_fill[now, b, target]] = e
+                state.bucket_fill[now, b, target] += 1
+        if record_spikes[i]:
+            state.recorded_cell[first + n_recorded] = i
+            n_recorded += 1
+    state.recorded_fill[b] = n_recorded
+    state.block_events[b] += events
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def run_steps(first_step, n_steps, dt, method, seed_hash, cells, neurons, synapses,
+              plasticity, state, recording):
+    """Advance the network by up to ``n_steps`` steps from ``first_step``.
+
+    Stops early when the spike record could overflow in the next step (the caller
+    drains it and calls again). Returns ``(steps_done, samples_written)``. Spike
+    buffers alternate between steps (indexed by step parity), so a run can stop and
+    resume at any step.
+    """
+    n_blocks = cells.block_offset.shape[0] - 1
+    n_recordable = 0
+    for c in range(recording.spikes.shape[0]):
+        n_recordable += recording.spikes[c]
+    capacity = recording.out_cell.shape[0]
+    dynamics = (state.v, state.syn_e, state.syn_i, state.w)
+    samples = 0
+    done = 0
+    while done < n_steps:
+        if recording.out_used[0] + n_recordable > capacity:
+            break
+        step = first_step + done
+        # one parallel region per step: each block first takes the spikes filed in
+        # the previous step (all blocks finished it), then advances its own cells
+        for b in prange(n_blocks):
+            # the parallel loop's index is unsigned: as int64 the block functions are
+            # compiled once, not once per index type (which doubled compilation)
+            block = np.int64(b)
+            deliver_block(block, step, synapses, plasticity, state, cells.block_offset)
+            advance_block(block, step, dt, method, seed_hash, cells, neurons, synapses,
+                          plasticity, state, recording.spikes)
+        used = recording.out_used[0]
+        now = step & 1
+        for b in range(n_blocks):
+            base = cells.block_offset[b]
+            for j in range(state.recorded_fill[b]):
+                cell = state.recorded_cell[base + j]
+                recording.out_cell[used] = cell
+                recording.out_step[used] = step
+                recording.out_count[used] = state.emitted[now, cell]
+                used += 1
+        recording.out_used[0] = used
+        if recording.trace_every > 0 and (step + 1) % recording.trace_every == 0:
+            for r in range(recording.trace_cells.shape[0]):
+                for column in range(recording.trace_state.shape[0]):
+                    variable = dynamics[recording.trace_state[column]]
+                    recording.traces[samples, column, r] = variable[recording.trace_cells[r]]
+            samples += 1
+        done += 1
+    return done, samples
+
+
+def _twin(function, name: str):
+    """The same Python function under another name: numba names its cache files after
+    the function, so a second compilation of one function would overwrite the first's."""
+    twin = types.FunctionType(function.__code__, function.__globals__, name,
+                              function.__defaults__, function.__closure__)
+    twin.__qualname__ = name
+    twin.__doc__ = function.__doc__
+    return twin
+
+
+#: The same steps on the calling thread alone, for networks of a single block: a
+#: parallel region per step would only add thread hand-offs (and, with other busy
+#: processes on the machine, waits for descheduled threads).
+run_steps_serial = njit(cache=True, error_model="numpy")(
+    _twin(run_steps.py_func, "run_steps_serial"))
