@@ -10,7 +10,8 @@ import numba
 import numpy as np
 
 from bss1lab.emulator import scheduler
-from bss1lab.emulator.contracts import METHOD_EXPONENTIAL, METHOD_RK2, Recording, State
+from bss1lab.emulator.contracts import (METHOD_EXPONENTIAL, METHOD_RK2, Recording, State,
+                                        step_buffer_depth, sync_window)
 from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
 from bss1lab.emulator.threads import engine_threads
 from bss1lab.errors import ParameterTypeError
@@ -150,6 +151,11 @@ class Emulation:
     ----------
     layout : Layout
         The flat arrays the kernels run on.
+    window : int
+        Steps the kernel's blocks run apart between meetings of its threads: the
+        shortest delay in steps, at most ``contracts.MAX_WINDOW`` (1 with short-term
+        plasticity). Results do not depend on it being more than 1 only by the order
+        of float sums into one input slot.
     state : contracts.State
         The network's state (v, synaptic input, w, ... per cell, global cell order).
     """
@@ -176,6 +182,8 @@ class Emulation:
         self.layout: Layout = lay_out(mapped, self.dt)
         self._kernel = (scheduler.run_steps_serial if self.layout.n_blocks == 1
                         else scheduler.run_steps)
+        self.window = sync_window(self.layout.synapses.delay,
+                                  self.layout.plasticity.synapse_slot.size > 0)
         self._spikes, self._trace_cells, self._variables, self._every = self._recorders(
             record_spikes, record_variables, record_cells, record_interval)
         # the kernel's state index of each traced variable
@@ -271,6 +279,7 @@ class Emulation:
         layout = self.layout
         n = layout.n_cells
         n_blocks = layout.n_blocks
+        depth = step_buffer_depth(self.window)
         v = layout.neurons.v_rest.copy()
         w = np.zeros(n)
         for population in self.mapped.network.populations:
@@ -285,10 +294,11 @@ class Emulation:
             cursor=layout.array_start.copy(), poisson_next=np.zeros(n),
             poisson_drawn=np.zeros(n, dtype=np.int64),
             ring=np.zeros((layout.ring_size, 2 * n), dtype=np.float32),
-            emitted=np.zeros((2, n), dtype=np.int32),
-            bucket=np.zeros((2, n_blocks, n), dtype=np.int64),
+            emitted=np.zeros((depth, n), dtype=np.int32),
+            bucket=np.zeros((depth, n_blocks, n), dtype=np.int32),
             # rows padded to whole cache lines (8 int64): blocks never share a line
-            bucket_fill=np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64),
+            bucket_fill=np.zeros((depth, n_blocks, -(-n_blocks // 8) * 8),
+                                 dtype=np.int64),
             spike_total=np.zeros(n, dtype=np.int64),
             block_events=np.zeros(n_blocks, dtype=np.int64),
             link_tokens=np.full(HICANNS_PER_WAFER, float(LINK_BUFFER_EVENTS)),
@@ -298,9 +308,9 @@ class Emulation:
             input_dropped=np.zeros(HICANNS_PER_WAFER, dtype=np.int64),
             stp_a=np.zeros(layout.plasticity.U.size), stp_b=np.zeros(layout.plasticity.U.size),
             stp_last=np.full(layout.plasticity.U.size, -1, dtype=np.int64),
-            stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
-            recorded_cell=np.zeros(n, dtype=np.int64),
-            recorded_fill=np.zeros(n_blocks, dtype=np.int64),
+            stp_efficacy=np.zeros((depth, layout.plasticity.U.size)),
+            recorded_cell=np.zeros((depth, n), dtype=np.int64),
+            recorded_fill=np.zeros((depth, n_blocks), dtype=np.int64),
             spiking=np.zeros(n, dtype=np.int64), fired=np.zeros(n, dtype=np.uint8),
             pending=np.zeros(n, dtype=np.int64))
 
@@ -422,7 +432,8 @@ class Emulation:
                 spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
                 trace_state=self._trace_state, trace_every=every, traces=traces)
-            done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
+            done, written = self._kernel(self.step, steps, self.window, self.dt,
+                                         METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
                                          self.layout.neurons, self.layout.synapses,
                                          self.layout.plasticity, self.state, recording)
