@@ -30,7 +30,8 @@ import time
 
 import numpy as np
 
-from network_file import RESOLUTION_MS, load, peak_memory_mb, report, spike_statistics
+from network_file import (RESOLUTION_MS, children_peak_memory_mb, load, peak_memory_mb,
+                          report, spike_statistics)
 
 #: Brian2's membrane and synapse equations of each PyNN cell type (PyNN's semantics:
 #: exponentially decaying conductances or currents, V held while refractory).
@@ -227,7 +228,8 @@ def main() -> None:
             **spike_statistics(network, counts, args.duration),
             "threads": args.threads if args.device == "standalone" else 1,
             "codegen_target": target, "method": args.method,
-            "version": brian2.__version__, "peak_memory_mb": peak_memory_mb()})
+            "version": brian2.__version__, "peak_memory_mb": peak_memory_mb(),
+            "children_peak_memory_mb": children_peak_memory_mb()})
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from bss1lab.emulator.contracts import (METHOD_EXPONENTIAL, METHOD_RK2, Recordin
                                         step_buffer_depth, sync_window)
 from bss1lab.emulator.layout import Layout, check_stability, lay_out, steps_of
 from bss1lab.emulator.threads import engine_threads
+from bss1lab.emulator.tuning import ThreadTuner
 from bss1lab.errors import ParameterTypeError
 from bss1lab.hardware.links import LINK_BUFFER_EVENTS
 from bss1lab.hardware.spec import FPGAS_PER_WAFER, HICANNS_PER_WAFER
@@ -156,6 +157,12 @@ class Emulation:
         shortest delay in steps, at most ``contracts.MAX_WINDOW`` (1 with short-term
         plasticity). Results do not depend on it being more than 1 only by the order
         of float sums into one input slot.
+
+    Notes
+    -----
+    A network of several blocks runs in slices of about 30 ms of wall time, each on
+    the thread count ``tuning.ThreadTuner`` finds faster: all the engine's threads,
+    or one when another process keeps a core busy (the results are the same).
     state : contracts.State
         The network's state (v, synaptic input, w, ... per cell, global cell order).
     """
@@ -197,6 +204,7 @@ class Emulation:
         self._stop_time = 0.0      # ms asked for so far; steps follow its rounding
         self._sampled_start = False
         self._next_change = 0
+        self._tuner: ThreadTuner | None = None
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -424,19 +432,27 @@ class Emulation:
     def _advance(self, stop_step, spikes, every, out_used, trace_blocks, trace_steps,
                  spike_cells, spike_steps, spike_counts) -> None:
         """Run the kernel up to ``stop_step``, appending what it records to the lists."""
+        tuner = self._thread_tuner(numba.get_num_threads())
         while self.step < stop_step:
-            steps = int(min(stop_step, self._apply_current_changes()) - self.step)
+            steps = tuner.slice_steps(
+                int(min(stop_step, self._apply_current_changes()) - self.step))
+            if tuner.threads > 1:
+                numba.set_num_threads(tuner.threads_now())
             traces = np.empty((steps // every + 1 if every else 0,
                                len(self._variables), self._trace_cells.size))
             recording = Recording(
                 spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
                 trace_state=self._trace_state, trace_every=every, traces=traces)
+            # a process's first call may load the kernel from numba's cache: not timed
+            timed = bool(getattr(self._kernel, "signatures", True))
+            started = time.perf_counter()
             done, written = self._kernel(self.step, steps, self.window, self.dt,
                                          METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
                                          self.layout.neurons, self.layout.synapses,
                                          self.layout.plasticity, self.state, recording)
+            tuner.record(done, time.perf_counter() - started, timed)
             if written:
                 trace_blocks.append(traces[:written])
                 first = (self.step // every + 1) * every
@@ -447,6 +463,14 @@ class Emulation:
             spike_counts.append(self._out[2][:used].copy())
             out_used[0] = 0
             self.step += done
+
+    def _thread_tuner(self, threads: int) -> ThreadTuner:
+        """The tuner of this emulation's thread count, for up to ``threads`` (none to
+        tune for a network of one block, which runs on the calling thread)."""
+        wanted = threads if self.layout.n_blocks > 1 else 1
+        if self._tuner is None or self._tuner.threads != wanted:
+            self._tuner = ThreadTuner(wanted)
+        return self._tuner
 
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""
