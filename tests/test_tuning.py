@@ -1,7 +1,8 @@
 """The thread tuner: which thread count the engine runs its next slice on."""
 
-from bss1lab.emulator.tuning import (FIRST_PERIOD, MAX_PERIOD, MAX_SLICE_STEPS,
-                                     SLICE_SECONDS, ThreadTuner)
+from bss1lab.emulator.tuning import (FIRST_PERIOD, MAX_PERIOD,
+                                     MAX_SLICE_STEPS, PROBE_STEPS, SLICE_SECONDS,
+                                     ThreadTuner)
 
 
 def run_slices(tuner, seconds_per_step, n):
@@ -32,13 +33,25 @@ def test_on_a_quiet_machine_the_tuner_keeps_all_threads_and_probes_ever_more_rar
     assert len(probes) < 400 / MAX_PERIOD + 6  # about 1 in MAX_PERIOD slices
 
 
-def test_slices_take_about_the_target_time_and_one_thread_is_not_sliced():
+def test_slices_take_about_the_target_time_on_the_count_they_run_on():
     tuner = ThreadTuner(2)
-    tuner.record(64, 64 * 1e-5)
+    tuner.record(64, 64 * 2e-3)       # two threads, collapsed: 2 ms a step
+    assert tuner.threads_now() == 1 and tuner.slice_steps(10**9) == PROBE_STEPS
+    tuner.record(64, 64 * 1e-5)       # one thread: 10 us a step
+    assert tuner.threads_now() == 1
     assert tuner.slice_steps(10**9) == int(SLICE_SECONDS / 1e-5)
+    while tuner.threads_now() == 1:   # until the next probe of two threads
+        tuner.record(tuner.slice_steps(10**9), tuner.slice_steps(10**9) * 1e-5)
+    # a probe is short whatever the speed: not 3,000 collapsed steps
+    assert tuner.slice_steps(10**9) == PROBE_STEPS
+    assert tuner.slice_steps(5) == 5
+
+
+def test_slices_are_at_most_max_slice_steps_and_one_thread_is_not_sliced():
+    tuner = ThreadTuner(2)
+    tuner.record(64, 64 * 1e-9)
     tuner.record(64, 64 * 1e-9)
     assert tuner.slice_steps(10**9) == MAX_SLICE_STEPS
-    assert tuner.slice_steps(5) == 5
     single = ThreadTuner(1)
     assert single.slice_steps(123_456) == 123_456 and single.threads_now() == 1
 

@@ -21,12 +21,15 @@ __all__ = ["ThreadTuner", "SLICE_SECONDS", "MAX_PERIOD"]
 #: (tens of microseconds) does not count, short enough to adapt within a second.
 SLICE_SECONDS = 0.03
 #: Slice lengths, steps: the first slice's and the bounds.
-FIRST_SLICE_STEPS = 64
-MIN_SLICE_STEPS = 16
+FIRST_SLICE_STEPS = 16
+MIN_SLICE_STEPS = 8
+#: Steps of a probe of the count not chosen: two synchronisation windows of the
+#: longest kind (``contracts.MAX_WINDOW``), whatever that count's speed.
+PROBE_STEPS = 16
 MAX_SLICE_STEPS = 8192
 #: Slices between probes: first, and at most (the period doubles while the faster
 #: thread count stays the same).
-FIRST_PERIOD = 4
+FIRST_PERIOD = 8
 MAX_PERIOD = 64
 
 
@@ -43,11 +46,11 @@ class ThreadTuner:
     --------
     >>> tuner = ThreadTuner(2)
     >>> tuner.threads_now(), tuner.slice_steps(10_000)
-    (2, 64)
-    >>> tuner.record(64, 0.010, measured=True)   # 2 threads: 156 us per step
+    (2, 16)
+    >>> tuner.record(16, 0.0025, measured=True)  # 2 threads: 156 us per step
     >>> tuner.threads_now()                      # the probe on one thread
     1
-    >>> tuner.record(64, 0.008, measured=True)   # faster: one thread goes on
+    >>> tuner.record(16, 0.0020, measured=True)  # faster: one thread goes on
     >>> tuner.threads_now()
     1
     """
@@ -59,7 +62,7 @@ class ThreadTuner:
         self._probe: int | None = 1 if self.threads > 1 else None
         self._period = FIRST_PERIOD
         self._until_probe = 1  # the first slice on all threads, then a probe
-        self._steps = FIRST_SLICE_STEPS
+        self._steps: dict[int, int] = {}        # threads -> steps of its slices
 
     def threads_now(self) -> int:
         """The thread count for the next slice."""
@@ -71,7 +74,9 @@ class ThreadTuner:
         """Steps of the next slice, at most ``remaining``."""
         if self.threads == 1:
             return remaining
-        return min(remaining, self._steps)
+        if self.threads_now() != self._current:
+            return min(remaining, PROBE_STEPS)  # short: the probed count may collapse
+        return min(remaining, self._steps.get(self._current, FIRST_SLICE_STEPS))
 
     def record(self, steps: int, wall_s: float, measured: bool = True) -> None:
         """Note that the last slice ran ``steps`` steps in ``wall_s`` seconds.
@@ -86,7 +91,7 @@ class ThreadTuner:
         if measured and wall_s > 0:
             self._per_step[used] = wall_s / steps
             wanted = int(steps * SLICE_SECONDS / wall_s)
-            self._steps = max(MIN_SLICE_STEPS, min(MAX_SLICE_STEPS, wanted))
+            self._steps[used] = max(MIN_SLICE_STEPS, min(MAX_SLICE_STEPS, wanted))
         if not probing:
             self._until_probe -= 1
             return
