@@ -7,8 +7,8 @@ waits for it at each meeting: two threads then run slower than one. The results 
 depend on the thread count, so the engine may change it between kernel calls: it runs a
 long run in slices of about ``SLICE_SECONDS``, now and then runs one slice on one
 thread and one on all, and goes on with the faster. While the choice holds, the probes
-grow rarer (``MAX_PERIOD`` slices apart at most), so on a quiet machine they cost
-about a slice's worth of single-thread time every ``MAX_PERIOD`` slices.
+grow rarer (``MAX_PERIOD`` slices apart at most; faster when the other count lags
+far behind), and each lasts at most ``PROBE_STEPS`` steps and about a slice's time.
 
 This module imports no numba; ``engine.Emulation`` applies what it chooses.
 """
@@ -74,8 +74,11 @@ class ThreadTuner:
         """Steps of the next slice, at most ``remaining``."""
         if self.threads == 1:
             return remaining
-        if self.threads_now() != self._current:
-            return min(remaining, PROBE_STEPS)  # short: the probed count may collapse
+        probe = self.threads_now()
+        if probe != self._current:  # short: the probed count may have collapsed
+            fits = int(SLICE_SECONDS / self._per_step[probe]) if probe in self._per_step \
+                else PROBE_STEPS
+            return min(remaining, PROBE_STEPS, max(MIN_SLICE_STEPS, fits))
         return min(remaining, self._steps.get(self._current, FIRST_SLICE_STEPS))
 
     def record(self, steps: int, wall_s: float, measured: bool = True) -> None:
@@ -100,7 +103,9 @@ class ThreadTuner:
             return
         faster = min(self._per_step, key=self._per_step.get)
         if faster == self._current:
-            self._period = min(MAX_PERIOD, 2 * self._period)
+            # the more the other count lags, the rarer its probes
+            lag = self._per_step[used] / self._per_step[self._current]
+            self._period = min(MAX_PERIOD, (4 if lag > 2.0 else 2) * self._period)
         else:
             self._probe, self._current = self._current, faster
             self._period = FIRST_PERIOD
