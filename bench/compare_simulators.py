@@ -225,7 +225,8 @@ def main() -> None:
                              f"{REDUCED_DURATION_MS:g})")
     parser.add_argument("--threads", type=int, default=2,
                         help="threads of NEST and Brian2 standalone (default 2); bss1lab "
-                             "uses its default (BSS1LAB_THREADS or the CPU quota)")
+                             "uses its default (NUMBA_NUM_THREADS or the CPU quota, "
+                             "tuned while it runs)")
     parser.add_argument("--only", nargs="*", default=None, metavar="NETWORK",
                         choices=NETWORKS,
                         help=f"networks to run (default: {' '.join(DEFAULT_NETWORKS)})")
