@@ -40,6 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
+#: The environment as the user started the bench, before ``import bss1lab`` set its
+#: OpenMP wait policy: what NEST and Brian2 (both OpenMP programs) run with.
+PEER_ENVIRONMENT = dict(os.environ)
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 PEERS_DIR = HERE / "peers"
@@ -176,7 +179,8 @@ def run_child(command: list, simulator: str, network: str, timeout: float | None
     none."""
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              timeout=timeout, cwd=PEERS_DIR)
+                              timeout=timeout, cwd=PEERS_DIR,
+                              env=None if simulator.startswith("bss1lab") else PEER_ENVIRONMENT)
     except subprocess.TimeoutExpired:
         return {"simulator": simulator, "network": network,
                 "error": f"timed out after {timeout:g} s (--timeout)"}
