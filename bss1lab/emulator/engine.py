@@ -189,7 +189,12 @@ class Emulation:
         self.layout: Layout = lay_out(mapped, self.dt)
         self._kernel = (scheduler.run_steps_serial if self.layout.n_blocks == 1
                         else scheduler.run_steps)
-        self.window = sync_window(self.layout.synapses.delay,
+        # a one-synapse source's spikes go straight onto its target, in its own
+        # block: only the synapses between blocks bound the window
+        crossing = np.ones(self.layout.synapses.delay.size, dtype=bool)
+        direct = self.layout.cells.direct_synapse
+        crossing[direct[direct >= 0]] = False
+        self.window = sync_window(self.layout.synapses.delay[crossing],
                                   self.layout.plasticity.synapse_slot.size > 0)
         self._spikes, self._trace_cells, self._variables, self._every = self._recorders(
             record_spikes, record_variables, record_cells, record_interval)
