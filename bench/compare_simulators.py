@@ -1,32 +1,35 @@
-"""The same networks on bss1lab (ideal and on the emulated wafer) and, when installed,
-on NEST and Brian2 (``pip install 'bss1lab[bench]'``), one run after another, each in
-its own process so its peak memory is its own. Writes JSON and a bokeh HTML plot: wall
-time, real-time factor, synaptic events per second, peak memory and the ratio to
-bss1lab.
+"""The same networks on bss1lab (ideal and on the emulated wafer), NEST and Brian2
+(runtime, and C++ standalone with OpenMP threads), in one run, each simulator in its own
+process (so its peak memory is its own) and NEST and Brian2 in their own virtual
+environments under ``bench/.venvs/`` (made on the first run: Brian2 2.11 needs Python
+>= 3.13, found through pyenv; neither is a dependency of bss1lab). Writes JSON and a
+bokeh HTML plot: emulation time and build time apart, real-time factor, synaptic
+events delivered (all, and recurrent: from neurons) and per second, mean rate, peak
+memory, and the ratios to bss1lab.
 
 NEST and Brian2 get exactly the network bss1lab realised (the same cells, parameters,
 initial membrane potentials, synapses, weights and delays, translated to their models
-and units), so all compute the same thing. Brian2 runs in its runtime mode (Cython code
-where Cython is installed, else numpy) on one thread. Simulators that are not installed
-or do not import are reported as missing, never as zero.
+and units; written as ``.npz`` by ``peers/network_file.py``), so all compute the same
+thing. NEST's external drive is built as NEST users build it: ``poisson_generator``
+devices connected directly to their targets (``peers/nest_run.py``). Simulators that do
+not install or import are reported with the error, never as zero.
 
-Networks: the full-scale balanced random network (12,500 IF_cond_exp neurons, 15.6 M
-synapses, independent Poisson drive), its 2,083-neuron wafer version, and the
-cortical microcircuit at 10 % and 25 % (neurons and in-degrees), 1 s of biology each
-(``--duration``); the full-scale microcircuit has its own benchmark
-(``full_microcircuit.py``). ``--timeout S`` stops any one run after S seconds and
-reports it as timed out.
+Networks: the full-scale balanced random network (12,500 IF_cond_exp neurons, fixed
+in-degree 1,000 E + 250 I, delay 1.5 ms, one 20 kHz Poisson source per neuron), the
+2,083-neuron wafer version (default), and the cortical microcircuit at 10 % and 25 %
+(``--only``), 1 s of biology each (``--duration``). ``--reduced``: a 2,500-neuron
+version of the first (in-degree 200 + 50) and the 2,083-neuron one for 200 ms, to
+check the bench on a busy machine. ``--timeout S`` stops any one run after S seconds.
 
-Usage: python bench/compare_simulators.py [--duration MS] [--threads N]
+Usage: python bench/compare_simulators.py [--reduced] [--duration MS] [--threads N]
                                            [--only NETWORK ...] [--simulators NAME ...]
+                                           [--brian2-method M] [--no-install]
                                            [--timeout S] [--output PATH]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -37,24 +40,32 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).parent / "results"
-NETWORKS = ["brunel_12500", "brunel_2083_wafer", "microcircuit_10pct", "microcircuit_25pct"]
-SIMULATORS = ["bss1lab_ideal", "bss1lab_wafer", "nest", "brian2"]
-#: The simulators that may be missing: the module each needs and how to install it.
-OPTIONAL_SIMULATORS = {"nest": ("nest", "pip install nest-simulator"),
-                       "brian2": ("brian2", "pip install brian2")}
-#: Time step of NEST and Brian2, ms (bss1lab's own).
-RESOLUTION_MS = 0.1
+#: The environment as the user started the bench, before ``import bss1lab`` set its
+#: OpenMP wait policy: what NEST and Brian2 (both OpenMP programs) run with.
+PEER_ENVIRONMENT = dict(os.environ)
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+PEERS_DIR = HERE / "peers"
+VENVS = HERE / ".venvs"
+sys.path[:0] = [str(HERE), str(PEERS_DIR)]
+NETWORKS = ["brunel_12500", "brunel_2083_wafer", "brunel_2500", "microcircuit_10pct",
+            "microcircuit_25pct"]
+DEFAULT_NETWORKS = ["brunel_12500", "brunel_2083_wafer"]
+REDUCED_NETWORKS = ["brunel_2500", "brunel_2083_wafer"]
+REDUCED_DURATION_MS = 200.0
+SIMULATORS = ["bss1lab_ideal", "bss1lab_wafer", "nest", "brian2_runtime",
+              "brian2_standalone"]
 
 
 def build(name: str):
     """The network ``name`` as a bss1lab Network."""
-    sys.path.insert(0, str(Path(__file__).parent))
     from bss1lab.network.brunel import brunel_network
     from bss1lab.network.microcircuit import microcircuit_network
     from engine_speed import balanced_random_network
     if name == "brunel_12500":
         return balanced_random_network(12500, 1000, "independent")
+    if name == "brunel_2500":
+        return balanced_random_network(2500, 200, "independent")
     if name == "brunel_2083_wafer":
         return brunel_network("hardware")
     if name == "microcircuit_10pct":
@@ -64,501 +75,224 @@ def build(name: str):
     raise ValueError(f"unknown network {name!r}; allowed: {NETWORKS}")
 
 
-def realised_network(name: str):
-    """The network ``name`` as bss1lab's ideal wafer realised it (seed 1): what the
-    other simulators are given.
-
-    Returns
-    -------
-    bss1lab.network.realise.RealisedNetwork
-    """
+def save_network(name: str) -> None:
+    """Save the network ``name`` as bss1lab's ideal wafer realised it (seed 1), what
+    NEST and Brian2 are given, at `network_path`."""
     from bss1lab.hardware import Wafer
-    return Wafer.ideal().map(build(name), seed=1).network
+    from network_file import save_realised
+    save_realised(Wafer.ideal().map(build(name), seed=1).network, network_path(name))
 
 
 def run_bss1lab(name: str, duration: float, wafer_kind: str) -> dict:
-    from bss1lab.experiments import run
+    """Map and run ``name`` on bss1lab (seed 1); the emulation time is the kernel's,
+    the build time the mapping and the emulation's set-up."""
+    from bss1lab import __version__
+    from bss1lab.emulator.engine import Emulation
+    from bss1lab.emulator.threads import engine_threads
     from bss1lab.hardware import Wafer
+    from network_file import NetworkFile, Population, spike_statistics
     network = build(name)
     wafer = Wafer() if wafer_kind == "wafer" else Wafer.ideal()
+    started = time.perf_counter()
+    mapped = wafer.map(network, seed=1)
+    emulation = Emulation(mapped, seed=1)
+    build_time = time.perf_counter() - started
     # loads the compiled kernel from numba's cache (up to a second, once per process),
-    # as NEST's and Brian2's set-up is not timed either
-    run(network, 1.0, wafer=wafer, seed=1)
-    started = time.perf_counter()
-    ds = run(network, duration, wafer=wafer, seed=1)
-    total = time.perf_counter() - started
-    return {"wall_time_s": ds.attrs["wall_time_s"], "build_time_s": total - ds.attrs[
-        "wall_time_s"], "synaptic_events": ds.attrs["synaptic_events"],
-        "neurons": ds.attrs["neurons"], "synapses": ds.attrs["synapses"],
-        "mean_rate_hz": float(ds.rate.where(ds.spikes_recorded).mean())}
+    # as NEST's and Brian2's code generation is not in their emulation time either
+    Emulation(mapped, seed=2).run(1.0)
+    chunk = emulation.run(duration)
+    realised = mapped.network
+    populations = [Population(p.label, type(p.cell_type).__name__, p.start, p.stop, {},
+                              "", dict(p.parameters)) for p in realised.populations]
+    counted = NetworkFile(populations, realised.pre, realised.post, realised.weight,
+                          realised.receptor == 1, realised.delay)
+    return {"wall_time_s": chunk.wall_time_s, "cpu_time_s": chunk.cpu_time_s,
+            "build_time_s": build_time,
+            **spike_statistics(counted, chunk.spike_counts, duration),
+            "events_counted": int(chunk.synaptic_events),
+            "input_dropped": int(chunk.input_dropped.sum()), "threads": engine_threads(),
+            "version": __version__}
 
 
-def cell_parameters(population) -> dict[str, np.ndarray]:
-    """A realised neuron population's parameters, one float64 value per cell.
-
-    Parameters
-    ----------
-    population : bss1lab.network.realise.PopulationSlice
-
-    Returns
-    -------
-    dict of str to ndarray
-        Every parameter of its cell type by PyNN name and in PyNN's units, and ``"v"``:
-        the initial membrane potential bss1lab drew (mV; ``v_rest`` where none was set).
-    """
-    def per_cell(value) -> np.ndarray:
-        return np.broadcast_to(np.asarray(value, dtype=float), (population.size,))
-    values = {key: per_cell(value) for key, value in population.parameters.items()}
-    values["v"] = per_cell(population.initial_values.get("v", values["v_rest"]))
-    return values
-
-
-def synapse_arrays(realised) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each synapse's weight, receptor and delay as the other simulators take them.
-
-    Parameters
-    ----------
-    realised : bss1lab.network.realise.RealisedNetwork
-
-    Returns
-    -------
-    weight : ndarray
-        Magnitude in the target cell type's PyNN weight units (uS, nA or mV).
-    inhibitory : ndarray of bool
-    delay : ndarray
-        ms, at least one time step (``RESOLUTION_MS``).
-    """
-    return (np.abs(realised.weight.astype(float)), realised.receptor == 1,
-            np.maximum(realised.delay.astype(float), RESOLUTION_MS))
-
-
-def spike_statistics(realised, spike_counts: np.ndarray, duration: float) -> dict:
-    """The result fields every simulator reports, from the neurons' spike counts.
-
-    Synaptic events count every spike reaching each of its synapses, as bss1lab counts
-    them: the neurons' recorded spikes, and the Poisson sources' expected ones.
-
-    Parameters
-    ----------
-    realised : bss1lab.network.realise.RealisedNetwork
-    spike_counts : ndarray
-        Spikes per cell in the realised numbering; the sources' entries are not used.
-    duration : float
-        Biological time, ms.
-
-    Returns
-    -------
-    dict
-        ``synaptic_events``, ``neurons``, ``synapses`` and ``mean_rate_hz``.
-    """
-    counts = np.asarray(spike_counts, dtype=float).copy()
-    for p in realised.populations:
-        if "rate" in p.parameters:
-            counts[p.start:p.stop] = p.parameters["rate"] * duration * 1e-3
-    out_degree = np.bincount(realised.pre, minlength=realised.n_cells)
-    neuron = ~realised.is_source
-    n_neurons = int(neuron.sum())
-    return {"synaptic_events": float(counts @ out_degree), "neurons": n_neurons,
-            "synapses": realised.n_synapses,
-            "mean_rate_hz": float(counts[neuron].sum()) / n_neurons / (duration * 1e-3)}
-
-
-def run_nest(name: str, duration: float, threads: int) -> dict:
-    import nest  # noqa: F401  (a missing NEST is reported by the caller)
-    realised = realised_network(name)
-    started = time.perf_counter()
-    nest.ResetKernel()
-    nest.set_verbosity("M_ERROR")
-    nest.SetKernelStatus({"resolution": RESOLUTION_MS, "local_num_threads": threads,
-                          "rng_seed": 1})
-    ids, sources = _nest_cells(nest, realised)
-    _nest_synapses(nest, realised, ids, sources)
-    recorder = nest.Create("spike_recorder")
-    neurons = np.concatenate([ids[p.start:p.stop] for p in realised.populations
-                              if not p.is_source])
-    nest.Connect(nest.NodeCollection(sorted(neurons.tolist())), recorder)
-    build_time = time.perf_counter() - started
-    started = time.perf_counter()
-    nest.Simulate(duration)
-    wall = time.perf_counter() - started
-    senders = np.asarray(recorder.get("events")["senders"], dtype=np.int64)
-    cell_of_node = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
-    cell_of_node[ids[ids > 0]] = np.flatnonzero(ids > 0)
-    counts = np.bincount(cell_of_node[senders], minlength=realised.n_cells)
-    return {"wall_time_s": wall, "build_time_s": build_time,
-            **spike_statistics(realised, counts, duration), "threads": threads}
-
-
-NEST_MODEL = {"IF_cond_exp": "iaf_cond_exp", "IF_curr_exp": "iaf_psc_exp",
-              "IF_curr_delta": "iaf_psc_delta"}
-#: NEST's weight per unit of PyNN's: nS per uS, pA per nA, mV per mV.
-NEST_WEIGHT_SCALE = {"uS": 1e3, "nA": 1e3, "mV": 1.0}
-
-
-def _nest_cells(nest, realised):
-    """Create every cell; returns NEST node ids per cell (0 for a Poisson source that
-    feeds one synapse through its generator) and each source's generator."""
-    ids = np.zeros(realised.n_cells, dtype=np.int64)
-    generators = np.zeros(realised.n_cells, dtype=np.int64)
-    out_degree = np.bincount(realised.pre, minlength=realised.n_cells)
-    for p in realised.populations:
-        cells = np.arange(p.start, p.stop)
-        name = type(p.cell_type).__name__
-        if name == "SpikeSourcePoisson":
-            gens = nest.Create("poisson_generator", p.size,
-                               params=[{"rate": float(r)} for r in p.parameters["rate"]])
-            generators[cells] = gens.tolist()
-            shared = out_degree[cells] > 1
-            if shared.any():  # one train to several targets: through a parrot
-                parrots = nest.Create("parrot_neuron", int(shared.sum()))
-                nest.Connect(nest.NodeCollection(generators[cells][shared].tolist()),
-                             parrots, "one_to_one")
-                ids[cells[shared]] = parrots.tolist()
-            continue
-        model = NEST_MODEL[name]
-        q = cell_parameters(p)
-        params = {"C_m": q["cm"] * 1e3, "tau_m": q["tau_m"], "E_L": q["v_rest"],
-                  "V_reset": q["v_reset"], "V_th": q["v_thresh"],
-                  "t_ref": q["tau_refrac"], "I_e": q["i_offset"] * 1e3, "V_m": q["v"]}
-        if model != "iaf_psc_delta":
-            params.update({"tau_syn_ex": q["tau_syn_E"], "tau_syn_in": q["tau_syn_I"]})
-        if model == "iaf_cond_exp":
-            params.update({"E_ex": q["e_rev_E"], "E_in": q["e_rev_I"],
-                           "g_L": q["cm"] / q["tau_m"] * 1e3})
-            params.pop("tau_m")
-        nodes = nest.Create(model, p.size)
-        nodes.set({key: values.tolist() for key, values in params.items()})
-        ids[cells] = nodes.tolist()
-    return ids, generators
-
-
-def _nest_synapses(nest, realised, ids, generators):
-    """Connect every synapse with its weight (nS or pA or mV, signed for inhibition)
-    and delay."""
-    pre, post = realised.pre.astype(np.int64), realised.post.astype(np.int64)
-    weight, inhibitory, delay = synapse_arrays(realised)
-    scale = np.ones(realised.n_cells)
-    for p in realised.populations:
-        scale[p.start:p.stop] = NEST_WEIGHT_SCALE.get(p.cell_type.weight_units, 1.0)
-    weight = np.where(inhibitory, -1.0, 1.0) * weight * scale[post]
-    source = np.where(ids[pre] > 0, ids[pre], generators[pre])
-    nest.Connect(source, ids[post], "one_to_one",
-                 {"synapse_model": "static_synapse", "weight": weight, "delay": delay})
-
-
-#: Brian2's membrane and synapse equations of each PyNN cell type (PyNN's semantics:
-#: exponentially decaying conductances or currents, V held while refractory).
-#: Parameters are per cell (``BRIAN2_BASE_UNIT``); inhibitory currents count as
-#: positive and are subtracted.
-BRIAN2_EQUATIONS = {
-    "IF_cond_exp": """
-        dv/dt = (v_rest - v) / tau_m
-                + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset) / c_m
-                : volt (unless refractory)
-        dg_exc/dt = -g_exc / tau_syn_E : siemens
-        dg_inh/dt = -g_inh / tau_syn_I : siemens
-        """,
-    "IF_curr_exp": """
-        dv/dt = (v_rest - v) / tau_m + (i_exc - i_inh + i_offset) / c_m
-                : volt (unless refractory)
-        di_exc/dt = -i_exc / tau_syn_E : amp
-        di_inh/dt = -i_inh / tau_syn_I : amp
-        """,
-    "IF_curr_delta": """
-        dv/dt = (v_rest - v) / tau_m + i_offset / c_m : volt (unless refractory)
-        """,
+#: Each peer: its virtual environment under ``bench/.venvs/``, the Python to make it
+#: with (None: this one), what to install, its runner script and its fixed arguments.
+PEERS = {
+    "nest": ("nest", None, ["nest-simulator"], "nest_run.py", []),
+    "brian2_runtime": ("brian2", (3, 13), ["brian2>=2.11", "cython"], "brian2_run.py",
+                       ["--device", "runtime"]),
+    "brian2_standalone": ("brian2", (3, 13), ["brian2>=2.11", "cython"], "brian2_run.py",
+                          ["--device", "standalone"]),
 }
-#: Integration: exact for the linear current-based models; fourth-order Runge-Kutta for
-#: the conductance-based one (NEST integrates it with adaptive RKF45; Brian2's
-#: exponential Euler, holding the conductances at their start-of-step values over the
-#: step, overestimates the input and gives the 2,083-neuron network 2 % more spikes).
-BRIAN2_METHOD = {"IF_cond_exp": "rk4", "IF_curr_exp": "exact", "IF_curr_delta": "exact"}
-#: What an (excitatory, inhibitory) spike does to its target, ``{w}`` standing for the
-#: weight's magnitude times the spikes; delta synapses are lost in the refractory
-#: period, as in NEST.
-BRIAN2_ON_PRE = {
-    "IF_cond_exp": ("g_exc_post += {w}", "g_inh_post += {w}"),
-    "IF_curr_exp": ("i_exc_post += {w}", "i_inh_post += {w}"),
-    "IF_curr_delta": ("v_post += {w} * int(not_refractory_post)",
-                      "v_post -= {w} * int(not_refractory_post)"),
-}
-#: Brian2's names of the PyNN parameters whose own name is taken (``cm``: centimetre).
-BRIAN2_RENAMED = {"cm": "c_m"}
-#: Brian2's base unit (as written in equations) of each of PyNN's units.
-BRIAN2_BASE_UNIT = {"mV": "volt", "ms": "second", "nF": "farad", "nA": "amp",
-                    "uS": "siemens"}
-#: The group of the Poisson sources that feed several synapses: one spike train each.
-BRIAN2_SHARED_POISSON = "poisson_shared"
-#: The group of the Poisson sources that feed one synapse: they fire every step, and
-#: their synapse draws the step's Poisson number of spikes when it delivers.
-BRIAN2_DIRECT_POISSON = "poisson_direct"
-#: What ``{w}`` in ``BRIAN2_ON_PRE`` is for a spike from each kind of source group.
-BRIAN2_SPIKE_WEIGHT = {BRIAN2_DIRECT_POISSON: "w * poisson(rate_pre * dt)"}
 
 
-def run_brian2(name: str, duration: float, threads: int) -> dict:
-    """Run the network ``name`` on Brian2 and time the run alone.
-
-    Brian2 gets the network bss1lab realised, as NEST does: one ``NeuronGroup`` per
-    cell type holding all its populations (PyNN's equations in PyNN's units, each
-    cell's own parameters and initial membrane potential), the Poisson sources with
-    their rates, and one ``Synapses`` per source group, target group and receptor,
-    connected with the realised pre, post, weight and delay of every synapse. Like
-    NEST's ``poisson_generator`` and bss1lab, a source that feeds one synapse sends a
-    Poisson number of spikes each step, drawn when its synapse delivers them: a
-    ``PoissonGroup`` sends one spike a step at most, which takes 13-23 % of the
-    variance out of the microcircuit's 1.2-2.3 kHz background (and 6 % of its
-    rate) and caps the 40 kHz drive of the 12,500-neuron network at 10 kHz. The
-    sources that feed several synapses (one spike train to all) are one
-    ``PoissonGroup``. It runs in Brian2's runtime mode, which is single-threaded, with
-    Cython code where Cython is installed, else numpy; the code is generated and
-    compiled before the clock starts.
-
-    Parameters
-    ----------
-    name : str
-        One of ``NETWORKS``.
-    duration : float
-        Biological time, ms.
-    threads : int
-        Not used: Brian2's runtime mode runs on one thread, so the result says 1.
-
-    Returns
-    -------
-    dict
-        As `run_nest`, with ``threads`` 1 and ``codegen_target`` ("cython" or "numpy").
-    """
-    import brian2  # a missing Brian2 is reported by the caller
-    realised = realised_network(name)
-    started = time.perf_counter()
-    target = "cython" if importlib.util.find_spec("Cython") else "numpy"
-    brian2.prefs.codegen.target = target
-    brian2.prefs.logging.file_log = False
-    # the direct sources' synapses add random numbers of spikes to their targets in
-    # place: Brian2 warns that the order could matter; for a sum it does not
-    brian2.BrianLogger.suppress_hierarchy("brian2.codegen.generators.base")
-    brian2.defaultclock.dt = RESOLUTION_MS * brian2.ms
-    brian2.seed(1)
-    groups, group_of_cell, index_in_group = _brian2_groups(brian2, realised)
-    synapses = _brian2_synapses(brian2, realised, groups, group_of_cell, index_in_group)
-    monitors = {key: brian2.SpikeMonitor(group, record=False)
-                for key, group in groups.items() if key in BRIAN2_EQUATIONS}
-    network = brian2.Network(*groups.values(), *synapses, *monitors.values())
-    network.run(0 * brian2.ms)  # generates and compiles the code
-    build_time = time.perf_counter() - started
-    started = time.perf_counter()
-    network.run(duration * brian2.ms)
-    wall = time.perf_counter() - started
-    counts = np.zeros(realised.n_cells)
-    for key, monitor in monitors.items():
-        in_group = group_of_cell == key
-        counts[in_group] = np.asarray(monitor.count)[index_in_group[in_group]]
-    return {"wall_time_s": wall, "build_time_s": build_time,
-            **spike_statistics(realised, counts, duration), "threads": 1,
-            "codegen_target": target}
+def python_at_least(version: tuple[int, int]) -> str:
+    """A Python interpreter of at least ``version``: this one, or pyenv's newest one
+    that is (``~/.pyenv/versions``); raises when there is none."""
+    if sys.version_info[:2] >= version:
+        return sys.executable
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = []
+    for folder in root.glob("*"):
+        parts = folder.name.split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() \
+                and (int(parts[0]), int(parts[1])) >= version \
+                and (folder / "bin" / "python").exists():
+            found.append(((int(parts[0]), int(parts[1])), folder / "bin" / "python"))
+    if not found:
+        raise RuntimeError(f"no Python >= {'.'.join(map(str, version))} here or in {root}"
+                           " (install one with pyenv)")
+    return str(max(found)[1])
 
 
-def _brian2_groups(brian2, realised) -> tuple[dict, np.ndarray, np.ndarray]:
-    """One group per cell type, its populations one after another, and the Poisson
-    sources in ``BRIAN2_SHARED_POISSON`` and ``BRIAN2_DIRECT_POISSON``.
-
-    Returns
-    -------
-    groups : dict of str to brian2 group
-        By cell type name or Poisson group name.
-    group_of_cell : ndarray of str
-        Per cell in the realised numbering: the key of its group.
-    index_in_group : ndarray of int
-        Per cell: its index in that group.
-    """
-    group_of_cell = np.empty(realised.n_cells, dtype=object)
-    rate = np.zeros(realised.n_cells)
-    for p in realised.populations:
-        group_of_cell[p.start:p.stop] = type(p.cell_type).__name__
-        if "rate" in p.parameters:
-            rate[p.start:p.stop] = p.parameters["rate"]
-    unsupported = sorted(set(group_of_cell) - set(BRIAN2_EQUATIONS) - {"SpikeSourcePoisson"})
-    if unsupported:
-        raise ValueError(f"no Brian2 model for {unsupported}; supported: "
-                         f"{sorted(BRIAN2_EQUATIONS) + ['SpikeSourcePoisson']}")
-    poisson = group_of_cell == "SpikeSourcePoisson"
-    shared = np.bincount(realised.pre, minlength=realised.n_cells) > 1
-    group_of_cell[poisson & shared] = BRIAN2_SHARED_POISSON
-    group_of_cell[poisson & ~shared] = BRIAN2_DIRECT_POISSON
-    index_in_group = np.empty(realised.n_cells, dtype=np.int64)
-    groups = {}
-    for key in dict.fromkeys(group_of_cell):  # in the order of the cells
-        cells = np.flatnonzero(group_of_cell == key)
-        index_in_group[cells] = np.arange(cells.size)
-        if key == BRIAN2_SHARED_POISSON:
-            groups[key] = brian2.PoissonGroup(cells.size, rate[cells] * brian2.Hz, name=key)
-        elif key == BRIAN2_DIRECT_POISSON:
-            groups[key] = brian2.NeuronGroup(cells.size, "rate : Hz (constant)",
-                                             threshold="True", reset="", name=key)
-            groups[key].rate = rate[cells] * brian2.Hz
-        else:
-            groups[key] = _brian2_neurons(brian2, key, [
-                p for p in realised.populations if type(p.cell_type).__name__ == key])
-    return groups, group_of_cell, index_in_group
-
-
-def _brian2_neurons(brian2, cell_type: str, populations: list):
-    """The populations of ``cell_type`` as one ``NeuronGroup``, each cell with its own
-    parameters and initial membrane potential."""
-    per_population = [cell_parameters(p) for p in populations]
-    values = {key: np.concatenate([q[key] for q in per_population])
-              for key in per_population[0]}
-    units = populations[0].cell_type.units
-    parameters = "\n".join(
-        f"{BRIAN2_RENAMED.get(key, key)} : {BRIAN2_BASE_UNIT[units[key]]} (constant)"
-        for key in values if key != "v")
-    group = brian2.NeuronGroup(
-        values["v"].size, BRIAN2_EQUATIONS[cell_type] + parameters,
-        threshold="v >= v_thresh", reset="v = v_reset", refractory="tau_refrac",
-        method=BRIAN2_METHOD[cell_type], namespace={}, name=cell_type.lower())
-    for key, column in values.items():
-        setattr(group, BRIAN2_RENAMED.get(key, key), column * getattr(brian2, units[key]))
-    return group
-
-
-def _brian2_synapses(brian2, realised, groups: dict, group_of_cell: np.ndarray,
-                     index_in_group: np.ndarray) -> list:
-    """One ``Synapses`` per (source group, target group, receptor), connected with the
-    realised pre, post, weight (in the target's PyNN weight units) and delay."""
-    weight, inhibitory, delay = synapse_arrays(realised)
-    number = {key: k for k, key in enumerate(groups)}  # compared faster than names
-    number_of_cell = np.vectorize(number.get, otypes=[np.int64])(group_of_cell)
-    pre_group, post_group = number_of_cell[realised.pre], number_of_cell[realised.post]
-    weight_unit = {type(p.cell_type).__name__: p.cell_type.weight_units
-                   for p in realised.populations}
-    targets = {key: group for key, group in groups.items() if key in BRIAN2_EQUATIONS}
-    synapses = []
-    for source_key, source in groups.items():
-        for target_key, target in targets.items():
-            unit = weight_unit[target_key]
-            for receptor, on_pre in enumerate(BRIAN2_ON_PRE[target_key]):
-                chosen = np.flatnonzero((pre_group == number[source_key])
-                                        & (post_group == number[target_key])
-                                        & (inhibitory == bool(receptor)))
-                if not chosen.size:
-                    continue
-                pathway = brian2.Synapses(
-                    source, target, f"w : {BRIAN2_BASE_UNIT[unit]} (constant)",
-                    on_pre=on_pre.format(w=BRIAN2_SPIKE_WEIGHT.get(source_key, "w")),
-                    namespace={}, name=f"{source_key}_to_{target_key.lower()}_{receptor}")
-                pathway.connect(i=index_in_group[realised.pre[chosen]],
-                                j=index_in_group[realised.post[chosen]])
-                pathway.w = weight[chosen] * getattr(brian2, unit)
-                pathway.delay = delay[chosen] * brian2.ms
-                synapses.append(pathway)
-    return synapses
-
-
-#: How each simulator other than bss1lab runs one network: (name, duration, threads).
-RUNNERS = {"nest": run_nest, "brian2": run_brian2}
+def peer_python(peer: str, install: bool) -> str:
+    """The Python of ``peer``'s virtual environment, made and filled first when it is
+    missing and ``install`` is True; raises RuntimeError saying what failed."""
+    folder, version, packages, _, _ = PEERS[peer]
+    venv = VENVS / folder
+    python = venv / "bin" / "python"
+    module = "nest" if peer == "nest" else "brian2"
+    if python.exists() and subprocess.run([python, "-c", f"import {module}"],
+                                          capture_output=True).returncode == 0:
+        return str(python)
+    if not install:
+        raise RuntimeError(f"{venv} has no {module} (run without --no-install to make it)")
+    base = python_at_least(version) if version else sys.executable
+    for command in ([base, "-m", "venv", str(venv)],
+                    [python, "-m", "pip", "install", "-q", "numpy", *packages]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(map(str, command))} failed: "
+                               f"{done.stderr[-1500:]}")
+    return str(python)
 
 
 def child(args) -> None:
-    """Run one (simulator, network) and print its JSON."""
-    from engine_speed import peak_memory_mb
+    """Run one bss1lab (simulator, network) and print its result line."""
+    from network_file import peak_memory_mb, report
     warnings.simplefilter("ignore")
-    started = time.perf_counter()
-    if args.simulator in RUNNERS:
-        result = RUNNERS[args.simulator](args.network, args.duration, args.threads)
-    else:
-        result = run_bss1lab(args.network, args.duration, args.simulator.split("_")[1])
-    result.update(simulator=args.simulator, network=args.network,
-                  bio_duration_ms=args.duration, peak_memory_mb=peak_memory_mb(),
-                  total_time_s=time.perf_counter() - started)
-    if result.get("synaptic_events"):
-        result["synaptic_events_per_s"] = result["synaptic_events"] / result["wall_time_s"]
-    result["real_time_factor"] = result["wall_time_s"] / (args.duration * 1e-3)
-    print("RESULT " + json.dumps(result))
+    result = run_bss1lab(args.network, args.duration, args.simulator.split("_")[1])
+    report({**result, "peak_memory_mb": peak_memory_mb()})
 
 
-def missing_simulators(simulators: list[str]) -> dict[str, str]:
-    """The optional simulators among ``simulators`` that do not import.
-
-    Returns
-    -------
-    dict of str to str
-        Simulator name to a note with how to install it and, for one that is installed
-        but fails to import (Brian2 2.9 with numpy >= 2.4, say), the error.
-    """
-    missing = {}
-    for simulator in simulators:
-        if simulator not in OPTIONAL_SIMULATORS:
-            continue
-        module, install = OPTIONAL_SIMULATORS[simulator]
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing[simulator] = f"{simulator} ({install})"
-        except Exception as error:  # noqa: BLE001  (installed, but broken)
-            missing[simulator] = (f"{simulator} ({install}): import failed: "
-                                  f"{type(error).__name__}: {error}")
-    return missing
-
-
-def run_child(simulator: str, network: str, args) -> dict:
+def run_child(command: list, simulator: str, network: str, timeout: float | None) -> dict:
     """Run one (simulator, network) in its own process; its result, or why there is
     none."""
-    command = [sys.executable, __file__, "--child", simulator, network,
-               "--duration", str(args.duration), "--threads", str(args.threads)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              timeout=args.timeout)
+                              timeout=timeout, cwd=PEERS_DIR,
+                              env=None if simulator.startswith("bss1lab") else PEER_ENVIRONMENT)
     except subprocess.TimeoutExpired:
         return {"simulator": simulator, "network": network,
-                "error": f"timed out after {args.timeout:g} s (--timeout)"}
+                "error": f"timed out after {timeout:g} s (--timeout)"}
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode or not lines:
         return {"simulator": simulator, "network": network,
                 "error": (done.stderr or done.stdout)[-2000:]}
-    return json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT "):])
+    result.update(simulator=simulator, network=network)
+    return result
+
+
+def command_of(simulator: str, network: str, args, pythons: dict) -> list:
+    """The command line that runs ``simulator`` on ``network``."""
+    common = ["--duration", str(args.duration), "--threads", str(args.threads)]
+    if simulator.startswith("bss1lab"):
+        return [sys.executable, str(Path(__file__).resolve()), "--child", simulator,
+                network, *common]
+    _, _, _, script, fixed = PEERS[simulator]
+    extra = ["--method", args.brian2_method] if simulator.startswith("brian2") else []
+    return [pythons[simulator], script, str(network_path(network)), *common, *fixed,
+            *extra]
+
+
+def network_path(name: str) -> Path:
+    """Where the realised network ``name`` is saved for the peers."""
+    return VENVS / "networks" / f"{name}.npz"
+
+
+def derived(entry: dict, duration: float) -> dict:
+    """``entry`` with the real-time factor and the events per second of emulation."""
+    if "wall_time_s" in entry:
+        entry["bio_duration_ms"] = duration
+        entry["real_time_factor"] = entry["wall_time_s"] / (duration * 1e-3)
+        entry["synaptic_events_per_s"] = entry["synaptic_events"] / entry["wall_time_s"]
+    return entry
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--duration", type=float, default=1000.0)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--reduced", action="store_true",
+                        help=f"{' '.join(REDUCED_NETWORKS)} for {REDUCED_DURATION_MS:g} "
+                             "ms: checks the bench, not for figures")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="ms of biology (default 1000; --reduced: "
+                             f"{REDUCED_DURATION_MS:g})")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads of NEST and Brian2 standalone (default 2); bss1lab "
+                             "uses its default (NUMBA_NUM_THREADS or the CPU quota, "
+                             "tuned while it runs)")
     parser.add_argument("--only", nargs="*", default=None, metavar="NETWORK",
-                        help=f"networks to run (default: {' '.join(NETWORKS)})")
+                        choices=NETWORKS,
+                        help=f"networks to run (default: {' '.join(DEFAULT_NETWORKS)})")
     parser.add_argument("--simulators", nargs="*", default=None, choices=SIMULATORS,
                         metavar="NAME",
                         help=f"simulators to run (default: all of {' '.join(SIMULATORS)})")
+    parser.add_argument("--brian2-method", default="rk4",
+                        help="Brian2's integration of IF_cond_exp (default rk4; its own "
+                             "default is exponential_euler)")
+    parser.add_argument("--no-install", action="store_true",
+                        help="do not make the peers' virtual environments")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="stop any one run after S seconds (default: no limit)")
-    parser.add_argument("--output", type=Path, default=RESULTS / "compare_simulators.json")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="default results/compare_simulators[_reduced].json")
     parser.add_argument("--child", nargs=2, metavar=("SIMULATOR", "NETWORK"))
     args = parser.parse_args()
+    if args.duration is None:
+        args.duration = REDUCED_DURATION_MS if args.reduced else 1000.0
     if args.child:
         args.simulator, args.network = args.child
         child(args)
         return
-    networks = args.only or NETWORKS
+    networks = args.only or (REDUCED_NETWORKS if args.reduced else DEFAULT_NETWORKS)
+    output = args.output or RESULTS / ("compare_simulators_reduced.json" if args.reduced
+                                       else "compare_simulators.json")
     wanted = args.simulators or SIMULATORS
-    missing = missing_simulators(wanted)
-    simulators = [s for s in wanted if s not in missing]
+    pythons, missing = {}, {}
+    for simulator in wanted:
+        if simulator in PEERS:
+            try:
+                pythons[simulator] = peer_python(simulator, not args.no_install)
+            except RuntimeError as error:
+                missing[simulator] = str(error)
+    for network in networks:
+        save_network(network)
     results = []
     for network in networks:
-        for simulator in simulators:
+        for simulator in wanted:
             if simulator == "bss1lab_wafer" and network.startswith("microcircuit"):
                 continue  # current-based: the wafer runs conductance-based models only
-            entry = run_child(simulator, network, args)
-            print(json.dumps(entry))
+            if simulator in missing:
+                entry = {"simulator": simulator, "network": network,
+                         "error": missing[simulator]}
+            else:
+                entry = derived(run_child(command_of(simulator, network, args, pythons),
+                                          simulator, network, args.timeout), args.duration)
+            print(json.dumps(entry), flush=True)
             results.append(entry)
     for entry in results:
         base = next((r for r in results if r["network"] == entry["network"]
                      and r["simulator"] == "bss1lab_ideal" and "wall_time_s" in r), None)
         if base and "wall_time_s" in entry:
             entry["wall_time_vs_bss1lab_ideal"] = entry["wall_time_s"] / base["wall_time_s"]
+            entry["rate_vs_bss1lab_ideal"] = entry["mean_rate_hz"] / base["mean_rate_hz"]
     report = {"machine_cores": os.cpu_count(), "threads": args.threads,
-              "missing_simulators": list(missing.values()), "results": results}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1))
-    _plot(results, args.output.with_suffix(".html"))
-    print(f"saved {args.output} and {args.output.with_suffix('.html')}")
+              "load_average_at_start": os.getloadavg(), "reduced": args.reduced,
+              "results": results}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=1))
+    _plot(results, output.with_suffix(".html"))
+    print(f"saved {output} and {output.with_suffix('.html')}")
 
 
 def _plot(results: list, path: Path) -> None:
@@ -573,7 +307,7 @@ def _plot(results: list, path: Path) -> None:
     done = [r for r in results if "wall_time_s" in r]
     factors = [(r["network"], r["simulator"]) for r in done]
     figures = []
-    for key, label in (("real_time_factor", "wall time / biological time"),
+    for key, label in (("real_time_factor", "emulation time / biological time"),
                        ("peak_memory_mb", "peak memory (MB)")):
         source = ColumnDataSource({"x": factors, "value": [r[key] for r in done]})
         f = figure(x_range=FactorRange(*factors), height=320, width=900, title=label,

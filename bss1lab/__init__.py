@@ -13,7 +13,15 @@ Importing ``bss1lab`` loads only the network layer; the others load on first use
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# numba's OpenMP threading layer (libgomp) keeps a thread that waits at a barrier
+# spinning; when another process shares its core, the spinning takes the time the
+# awaited thread needs, and two threads ran 20x slower than one (bench/shared_core.py).
+# Waiting threads sleep instead, unless the user chose; libgomp reads this once, when
+# numba first loads it (its threads start at the first parallel run).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 _SUBMODULES = ("network", "hardware", "emulator", "experiments", "widgets")

@@ -8,10 +8,11 @@ import pytest
 
 import bss1lab
 
-from bss1lab.emulator import Emulation, filing, grid, layout
+from bss1lab.emulator import Emulation, contracts, filing, grid, layout
 from bss1lab.experiments import run
 from bss1lab.hardware import Wafer
-from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista, IF_cond_exp,
+from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
+                             FixedNumberPreConnector, FromListConnector, IF_cond_exp,
                              IF_curr_delta, IF_curr_exp, Network, Population, Projection,
                              SpikeSourceArray, SpikeSourcePoisson, StaticSynapse,
                              StepCurrentSource)
@@ -157,12 +158,15 @@ def test_spike_and_event_counts_are_consistent(small_network, blocks):
     np.testing.assert_array_equal(np.bincount(chunk.spike_cell, minlength=net.n_cells),
                                   chunk.spike_counts)
     assert np.all(np.diff(chunk.spike_time) >= 0)
-    # each spike reaches each of its cell's synapses once; spikes of the last step are
-    # delivered at the start of the next, except a one-synapse Poisson source's,
-    # which goes straight onto its target
+    # each spike reaches each of its cell's synapses once; spikes of the last
+    # synchronisation window are delivered at the start of the next, except a
+    # one-synapse Poisson source's, which goes straight onto its target
     out_degree = np.bincount(net.pre, minlength=net.n_cells)
     direct = emulation.layout.cells.direct_synapse[chunk.spike_cell] >= 0
-    delivered = (chunk.spike_time < 200.0 - 1e-9) | direct
+    window = emulation.window
+    assert window == 5  # the shortest delay, 0.5 ms
+    last_window_start = (emulation.step - 1) // window * window  # a spike of step n
+    delivered = (chunk.spike_time < (last_window_start + 1) * 0.1 - 1e-9) | direct
     assert direct.any() and (~delivered).any()  # both cases occur in this network
     assert chunk.synaptic_events == int(out_degree[chunk.spike_cell[delivered]].sum())
     after = emulation.run(0.1)
@@ -334,3 +338,84 @@ def test_vectorisable_expm1_matches_numpy_to_rounding():
     growing = -np.logspace(-15, np.log10(50.0), 2001)
     got = np.array([expm1_minus(value) for value in growing])
     np.testing.assert_allclose(got, np.expm1(-growing), rtol=1e-13, atol=0.0)
+
+
+def uniform_delay_network(delay: float, drive_delay: float | None = None) -> Network:
+    """E/I cells driven by one-synapse and shared Poisson sources, every synapse with
+    the same delay (the one-synapse drive's may differ: it never crosses blocks): the
+    order in which inputs are summed is then the same whatever the synchronisation
+    window, so any window must give the very same spikes."""
+    drive_delay = delay if drive_delay is None else drive_delay
+    cell = IF_cond_exp(tau_refrac=2.0)
+    exc = Population(300, cell, label="E")
+    inh = Population(80, cell, label="I")
+    for population in (exc, inh):
+        population.initialize(v=np.linspace(-65.0, -52.0, population.size))
+    noise = Population(380, SpikeSourcePoisson(rate=3000.0), label="noise")
+    shared = Population(30, SpikeSourcePoisson(rate=50.0), label="shared")
+    w = 0.004
+    return Network(
+        exc, inh, noise, shared,
+        Projection(exc, exc, FixedNumberPreConnector(20, allow_self_connections=False),
+                   StaticSynapse(w, delay)),
+        Projection(exc, inh, FixedNumberPreConnector(20), StaticSynapse(w, delay)),
+        Projection(inh, exc, FixedNumberPreConnector(5), StaticSynapse(4 * w, delay),
+                   receptor_type="inhibitory"),
+        Projection(noise, exc, FromListConnector(np.c_[np.arange(300), np.arange(300)]),
+                   StaticSynapse(w, drive_delay)),
+        Projection(noise, inh, FromListConnector(np.c_[np.arange(300, 380), np.arange(80)]),
+                   StaticSynapse(w, drive_delay)),
+        Projection(shared, exc, FixedNumberPreConnector(3), StaticSynapse(w, delay)),
+        label="uniform delays")
+
+
+def test_a_window_of_the_shortest_delay_gives_the_spikes_of_a_window_of_one_step(
+        monkeypatch):
+    monkeypatch.setattr(layout, "CELLS_PER_BLOCK", 200)  # 790 cells -> 2 blocks
+    # the one-synapse drive's 0.1 ms delay does not bound the window
+    mapped = IDEAL.map(uniform_delay_network(1.3, drive_delay=0.1), seed=1)
+    windowed = Emulation(mapped, 4, record_spikes="all")
+    assert windowed.window == contracts.MAX_WINDOW == 8  # 13 steps, capped
+    monkeypatch.setattr(contracts, "MAX_WINDOW", 1)
+    stepwise = Emulation(mapped, 4, record_spikes="all")
+    assert stepwise.window == 1
+    # 1,504 steps, 188 windows; one step more delivers all but that step's spikes
+    a, b = windowed.run(150.4), stepwise.run(150.4)
+    assert a.spike_cell.size > 3000
+    np.testing.assert_array_equal(a.spike_cell, b.spike_cell)
+    np.testing.assert_array_equal(a.spike_time, b.spike_time)
+    assert (a.synaptic_events + windowed.run(0.1).synaptic_events
+            == b.synaptic_events + stepwise.run(0.1).synaptic_events)
+
+
+def test_windowed_runs_split_at_odd_steps_on_one_or_two_threads_give_one_result(
+        small_network, monkeypatch):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs at least two threads")
+    monkeypatch.setattr(layout, "CELLS_PER_BLOCK", 100)  # 424 cells -> 4 blocks
+    before = bss1lab.set_threads(None)
+    try:
+        bss1lab.set_threads(1)
+        whole = record_everything(small_network).run(120.0)
+        bss1lab.set_threads(2)
+        split = record_everything(small_network)
+        assert split.window == 5 and split.layout.n_blocks == 4
+        # 7, 13, 1 and 3 steps, then the rest: cuts inside windows and on their edges
+        parts = [split.run(d) for d in (0.7, 1.3, 0.1, 0.3)]
+        parts.append(split.run(120.0 - split.time))
+    finally:
+        bss1lab.set_threads(before)
+    assert whole.spike_cell.size > 500
+    for field in ("spike_cell", "spike_time", "trace_time"):
+        np.testing.assert_array_equal(getattr(whole, field),
+                                      np.concatenate([getattr(p, field) for p in parts]))
+    np.testing.assert_array_equal(whole.traces["v"],
+                                  np.concatenate([p.traces["v"] for p in parts]))
+    assert whole.synaptic_events == sum(p.synaptic_events for p in parts)
+
+
+def test_the_window_is_the_shortest_delay_capped_and_one_step_with_plasticity():
+    assert contracts.sync_window(np.array([15, 20]), plastic=True) == 1
+    assert contracts.sync_window(np.array([15, 20]), plastic=False) == contracts.MAX_WINDOW
+    assert contracts.sync_window(np.array([3, 20]), plastic=False) == 3
+    assert contracts.step_buffer_depth(1) == 2 and contracts.step_buffer_depth(5) == 16

@@ -28,6 +28,37 @@ METHOD_EXPONENTIAL = 0  # exponential Euler with step-averaged synaptic input (A
                         # exponential Rosenbrock-Euler, spikes inside the step as NEST)
 METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
 
+#: The longest synchronisation window, steps (``scheduler.run_steps``): the step
+#: buffers hold two windows (the buckets: ``step_buffer_depth`` x blocks x cells
+#: int32), and past a few steps the threads' meetings cost little anyway.
+MAX_WINDOW = 8
+
+
+def sync_window(delay_steps: np.ndarray, plastic: bool) -> int:
+    """Steps the blocks may run apart between meetings: the shortest delay (a spike
+    emitted inside a window is not due before the window ends), at most
+    ``MAX_WINDOW``; 1 with short-term plasticity, whose summed efficacies are kept
+    for one step (``State.stp_efficacy``).
+
+    Parameters
+    ----------
+    delay_steps : int array
+        Every synapse's delay, steps (>= 1).
+    plastic : bool
+        Whether any synapse is plastic.
+    """
+    if plastic:
+        return 1
+    shortest = int(delay_steps.min()) if delay_steps.size else MAX_WINDOW
+    return max(1, min(MAX_WINDOW, shortest))
+
+
+def step_buffer_depth(window: int) -> int:
+    """Steps the step buffers keep (``emitted``, ``bucket``, ...): a power of two of
+    at least two windows, the one being delivered and the one being filled."""
+    return 1 << (2 * window - 1).bit_length()
+
+
 class NeuronParameters(NamedTuple):
     """Per-neuron parameters as the kernel uses them, one array per parameter (built
     by ``layout.neuron_parameters``): bio units, with the step-dependent factors
@@ -130,9 +161,9 @@ class State(NamedTuple):
     poisson_drawn: np.ndarray    # sparse sources: uniforms used so far
     ring: np.ndarray             # input due per slot (time) and column; float32 (the
                                  # weights' precision): half the memory traffic
-    emitted: np.ndarray          # [parity, cell] spikes emitted in the step
-    bucket: np.ndarray           # [parity, target block, position] filed entries
-    bucket_fill: np.ndarray      # [parity, emitting block, target block] counts
+    emitted: np.ndarray          # [step slot, cell] spikes emitted in the step
+    bucket: np.ndarray           # [step slot, target block, position] filed entries
+    bucket_fill: np.ndarray      # [step slot, emitting block, target block] counts
     spike_total: np.ndarray      # spikes per cell since t = 0
     block_events: np.ndarray     # synaptic events delivered, per block
     link_tokens: np.ndarray      # input links (HICANNs) and FPGAs: their buffers'
@@ -143,8 +174,9 @@ class State(NamedTuple):
     stp_a: np.ndarray            # per slot: x (Tsodyks-Markram) or I (wafer)
     stp_b: np.ndarray            # per slot: u (Tsodyks-Markram)
     stp_last: np.ndarray         # per slot: step of the last spike, -1: none yet
-    stp_efficacy: np.ndarray     # [parity, slot]: summed efficacy of the step's spikes
-    recorded_cell: np.ndarray    # per block: cells whose spikes the step records
+    stp_efficacy: np.ndarray     # [step slot, slot]: summed efficacy of the step's spikes
+    recorded_cell: np.ndarray    # [step slot, block position]: cells whose spikes the
+                                 # step records
     recorded_fill: np.ndarray
     spiking: np.ndarray          # per block: cells that spiked in the step (scratch)
     fired: np.ndarray            # uint8 per cell: spiked in the step (scratch)

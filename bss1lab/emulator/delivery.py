@@ -33,11 +33,20 @@ def plastic_efficacy(model, U, tau_1, tau_2, a, b, elapsed, first):
     return efficacy, a + U * (1.0 - a), b
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def step_slot(step, state):
+    """Where step ``step``'s spikes are kept (``emitted``, ``bucket``, ...): the
+    buffers hold the last ``state.emitted.shape[0]`` steps (a power of two, at least
+    two synchronisation windows: ``contracts.step_buffer_depth``), so the spikes of
+    one window are still there while every block delivers them in the next."""
+    return step & (state.emitted.shape[0] - 1)
+
+
 @njit(cache=True, error_model="numpy")
 def emit_plastic(i, count, step, dt, plasticity, state):
     """Advance cell ``i``'s plastic synapse states by its ``count`` spikes of
     ``step`` and store their summed efficacies."""
-    now = step & 1
+    now = step_slot(step, state)
     for slot in range(plasticity.cell_pointer[i], plasticity.cell_pointer[i + 1]):
         total = 0.0
         a = state.stp_a[slot]
@@ -56,10 +65,10 @@ def emit_plastic(i, count, step, dt, plasticity, state):
 
 @njit(cache=True, error_model="numpy")
 def deliver_block(b, step, synapses, plasticity, state, block_offset):
-    """Add the spikes filed in the previous step onto block ``b``'s ring columns,
+    """Add the spikes filed in step ``step - 1`` onto block ``b``'s ring columns,
     emitting blocks in order and cells in order within each. A spike of step n - 1,
     stamped n dt, is due ``delay`` later, at the end of step n + delay - 1."""
-    before = (step - 1) & 1
+    before = step_slot(step - 1, state)
     ring_mask = state.ring.shape[0] - 1  # the ring's size is a power of two
     plastic = plasticity.synapse_slot.shape[0] > 0
     events = 0

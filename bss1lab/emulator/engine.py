@@ -12,11 +12,13 @@ import numpy as np
 
 from bss1lab.emulator import scheduler
 from bss1lab.emulator.buffers import Readout
-from bss1lab.emulator.contracts import METHOD_EXPONENTIAL, METHOD_RK2, Recording, State
+from bss1lab.emulator.contracts import (METHOD_EXPONENTIAL, METHOD_RK2, Recording, State,
+                                        step_buffer_depth, sync_window)
 from bss1lab.emulator.grid import steps_of
 from bss1lab.emulator.layout import Layout, check_stability, lay_out
 from bss1lab.emulator.recording import STATE_VARIABLES, RecordSpec
 from bss1lab.emulator.threads import engine_threads
+from bss1lab.emulator.tuning import ThreadTuner
 from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.validation import (MAX_TIME_MS, as_instance, as_number,
                                 as_seed_sequence)
@@ -140,6 +142,17 @@ class Emulation:
     ----------
     layout : Layout
         The flat arrays the kernels run on.
+    window : int
+        Steps the kernel's blocks run apart between meetings of its threads: the
+        shortest delay in steps, at most ``contracts.MAX_WINDOW`` (1 with short-term
+        plasticity). Results do not depend on it being more than 1 only by the order
+        of float sums into one input slot.
+
+    Notes
+    -----
+    A network of several blocks runs in slices of about 30 ms of wall time, each on
+    the thread count ``tuning.ThreadTuner`` finds faster: all the engine's threads,
+    or one when another process keeps a core busy (the results are the same).
     state : contracts.State
         The network's state (v, synaptic input, w, ... per cell, global cell order).
     """
@@ -176,6 +189,13 @@ class Emulation:
         self.layout: Layout = lay_out(mapped, self.dt)
         self._kernel = (scheduler.run_steps_serial if self.layout.n_blocks == 1
                         else scheduler.run_steps)
+        # a one-synapse source's spikes go straight onto its target, in its own
+        # block: only the synapses between blocks bound the window
+        crossing = np.ones(self.layout.synapses.delay.size, dtype=bool)
+        direct = self.layout.cells.direct_synapse
+        crossing[direct[direct >= 0]] = False
+        self.window = sync_window(self.layout.synapses.delay[crossing],
+                                  self.layout.plasticity.synapse_slot.size > 0)
         self._spikes, self._trace_cells, self._variables, self._every = record.resolve(
             mapped.network, self.dt)
         # the kernel's state index of each traced variable
@@ -191,6 +211,7 @@ class Emulation:
         self._stop_time = 0.0      # ms asked for so far; steps follow its rounding
         self._sampled_start = False
         self._next_change = 0
+        self._tuner: ThreadTuner | None = None
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -199,6 +220,7 @@ class Emulation:
         mapped = self.mapped
         n = layout.n_cells
         n_blocks = layout.n_blocks
+        depth = step_buffer_depth(self.window)
         v = layout.neurons.v_rest.copy()
         w = np.zeros(n)
         for population in self.mapped.network.populations:
@@ -213,10 +235,11 @@ class Emulation:
             cursor=layout.array_start.copy(), poisson_next=np.zeros(n),
             poisson_drawn=np.zeros(n, dtype=np.int64),
             ring=np.zeros((layout.ring_size, 2 * n), dtype=np.float32),
-            emitted=np.zeros((2, n), dtype=np.int32),
-            bucket=np.zeros((2, n_blocks, n), dtype=np.int64),
+            emitted=np.zeros((depth, n), dtype=np.int32),
+            bucket=np.zeros((depth, n_blocks, n), dtype=np.int32),
             # rows padded to whole cache lines (8 int64): blocks never share a line
-            bucket_fill=np.zeros((2, n_blocks, -(-n_blocks // 8) * 8), dtype=np.int64),
+            bucket_fill=np.zeros((depth, n_blocks, -(-n_blocks // 8) * 8),
+                                 dtype=np.int64),
             spike_total=np.zeros(n, dtype=np.int64),
             block_events=np.zeros(n_blocks, dtype=np.int64),
             link_tokens=np.full(mapped.n_input_links, float(mapped.buffer_events)),
@@ -226,9 +249,9 @@ class Emulation:
             input_dropped=np.zeros(mapped.n_input_links, dtype=np.int64),
             stp_a=np.zeros(layout.plasticity.U.size), stp_b=np.zeros(layout.plasticity.U.size),
             stp_last=np.full(layout.plasticity.U.size, -1, dtype=np.int64),
-            stp_efficacy=np.zeros((2, layout.plasticity.U.size)),
-            recorded_cell=np.zeros(n, dtype=np.int64),
-            recorded_fill=np.zeros(n_blocks, dtype=np.int64),
+            stp_efficacy=np.zeros((depth, layout.plasticity.U.size)),
+            recorded_cell=np.zeros((depth, n), dtype=np.int64),
+            recorded_fill=np.zeros((depth, n_blocks), dtype=np.int64),
             spiking=np.zeros(n, dtype=np.int64), fired=np.zeros(n, dtype=np.uint8),
             pending=np.zeros(n, dtype=np.int64))
 
@@ -346,18 +369,27 @@ class Emulation:
     def _advance(self, stop_step, spikes, every, out_used, trace_blocks, trace_steps,
                  spike_cells, spike_steps, spike_counts) -> None:
         """Run the kernel up to ``stop_step``, appending what it records to the lists."""
+        tuner = self._thread_tuner(numba.get_num_threads())
         while self.step < stop_step:
-            steps = int(min(stop_step, self._apply_current_changes()) - self.step)
+            steps = tuner.slice_steps(
+                int(min(stop_step, self._apply_current_changes()) - self.step))
+            if tuner.threads > 1:
+                numba.set_num_threads(tuner.threads_now())
             traces = np.empty((steps // every + 1 if every else 0,
                                len(self._variables), self._trace_cells.size))
             recording = Recording(
                 spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
                 trace_state=self._trace_state, trace_every=every, traces=traces)
-            done, written = self._kernel(self.step, steps, self.dt, METHODS[self.method],
+            # a process's first call may load the kernel from numba's cache: not timed
+            timed = bool(getattr(self._kernel, "signatures", True))
+            started = time.perf_counter()
+            done, written = self._kernel(self.step, steps, self.window, self.dt,
+                                         METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
                                          self.layout.neurons, self.layout.synapses,
                                          self.layout.plasticity, self.state, recording)
+            tuner.record(done, time.perf_counter() - started, timed)
             if written:
                 trace_blocks.append(traces[:written])
                 first = (self.step // every + 1) * every
@@ -368,6 +400,14 @@ class Emulation:
             spike_counts.append(self._out[2][:used].copy())
             out_used[0] = 0
             self.step += done
+
+    def _thread_tuner(self, threads: int) -> ThreadTuner:
+        """The tuner of this emulation's thread count, for up to ``threads`` (none to
+        tune for a network of one block, which runs on the calling thread)."""
+        wanted = threads if self.layout.n_blocks > 1 else 1
+        if self._tuner is None or self._tuner.threads != wanted:
+            self._tuner = ThreadTuner(wanted)
+        return self._tuner
 
     def _sample(self) -> np.ndarray:
         """The traced state now, as one sample of the kernel's trace array."""

@@ -26,6 +26,9 @@ _F8, _I8, _F4, _I4, _I2, _U1 = (np.dtype(t).itemsize for t in
 #: Blocks of the kernel's work split, at most (``layout.MAX_BLOCKS``; the counters
 #: per (cell, block) dominate a large network's per-cell memory).
 _BLOCKS = 16
+#: Steps the spike buffers keep, at most (``contracts.step_buffer_depth`` of
+#: ``contracts.MAX_WINDOW``).
+_DEPTH = contracts.step_buffer_depth(contracts.MAX_WINDOW)
 #: Ring buffer slots per cell for delays up to 1.5 ms at dt = 0.1 ms (the seed
 #: networks'); longer delays take more.
 _RING_SLOTS = 16
@@ -35,8 +38,9 @@ BYTES_PER_CELL = (
     + 2 * contracts.PARAMETER_DTYPE.itemsize          # layout: parameter records, kernel's copies
     + _U1 + 13 * _I8 + 2 * _I4 + 3 * _F8      # layout.Cells and the census per cell
     + _BLOCKS * _I8                           # the census' group sizes per (cell, block)
-    + 6 * _F8 + 7 * _I8 + 2 * _I4 + _U1       # contracts.State per cell
-    + 2 * _RING_SLOTS * _F4 + 2 * _BLOCKS * _I8  # its input ring and spike buckets
+    + 6 * _F8 + 6 * _I8 + _U1                 # contracts.State per cell, and per kept
+    + _DEPTH * (_I4 + _I8)                    # step: spikes emitted, cells recorded
+    + 2 * _RING_SLOTS * _F4 + _DEPTH * _BLOCKS * _I4  # its input ring and spike buckets
     + 2 * _I8 + 2 * _I4                       # Emulation's spike record buffer
 )
 #: Per synapse in the kernel: target column (int32), weight (float32), delay (int16).

@@ -13,7 +13,7 @@ from numba import njit
 
 from bss1lab.emulator.contracts import (KIND_COND_EXP, KIND_CURR_DELTA, KIND_CURR_EXP,
                                         METHOD_EXPONENTIAL, METHOD_RK2)
-from bss1lab.emulator.delivery import note_spike
+from bss1lab.emulator.delivery import note_spike, step_slot
 
 #: Decaying state below this (uS, nA, or mV from zero) is set to zero, so a silent
 #: network never computes with subnormal floats (which are ~100x slower on x86).
@@ -329,7 +329,7 @@ def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cell
     ``kind``, ``adex`` and ``method`` are constants, so each combination compiles its
     own loop. First every cell (the compiler vectorises this loop where it can), then
     the ones that spiked are listed."""
-    now = step & 1
+    now = step_slot(step, state)
     ring = state.ring
     slot_next = (step + 1) & (ring.shape[0] - 1)
     lo = cells.block_cells[start]

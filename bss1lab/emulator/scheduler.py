@@ -1,5 +1,8 @@
 """The step scheduler: one step of the whole network, block by block, in parallel.
 
+The blocks meet once per synchronisation window, not once per step (``run_steps``):
+the shortest delay bounds how far they may run apart, as NEST's min_delay does.
+
 Determinism: the cells are split into fixed blocks (independent of the thread count),
 each holding an equal share of every population so the blocks cost about the same.
 Each block adds the spikes onto its own cells in a fixed order (``delivery``), so every
@@ -16,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from bss1lab.emulator.contracts import KIND_ARRAY, KIND_POISSON, METHOD_EXPONENTIAL, METHOD_RK2
-from bss1lab.emulator.delivery import deliver_block, deliver_direct, emit_plastic
+from bss1lab.emulator.delivery import deliver_block, deliver_direct, emit_plastic, step_slot
 from bss1lab.emulator.neuron import neuron_run_of_kind
 from bss1lab.emulator.sources import array_run, limit_input, poisson_run
 
@@ -24,12 +27,12 @@ from bss1lab.emulator.sources import array_run, limit_input, poisson_run
 def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plasticity,
                   state, record_spikes):
     """Advance block ``b``'s cells by one step and file every spike under each block
-    it has synapses in (in cell order), in the buffers of this step's parity; the
-    next step delivers them. A Poisson source with a single synapse sits in its
+    it has synapses in (in cell order), in the buffers of this step (``step_slot``);
+    the next synchronisation window delivers them. A Poisson source with a single synapse sits in its
     target's block and adds its spikes onto the target at once (``direct_synapse``;
     most do so in ``poisson_run``)."""
     first = cells.block_offset[b]
-    now = step & 1
+    now = step_slot(step, state)
     n_recorded = 0
     n_spiking = 0
     events = 0
@@ -80,61 +83,77 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
                 state.bucket[now, target, first + state.bucket_fill[now, b, target]] = e
                 state.bucket_fill[now, b, target] += 1
         if record_spikes[i]:
-            state.recorded_cell[first + n_recorded] = i
+            state.recorded_cell[now, first + n_recorded] = i
             n_recorded += 1
-    state.recorded_fill[b] = n_recorded
+    state.recorded_fill[now, b] = n_recorded
     state.block_events[b] += events
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_steps(first_step, n_steps, dt, method, seed_hash, cells, neurons, synapses,
-              plasticity, state, recording):
+def run_steps(first_step, n_steps, window, dt, method, seed_hash, cells, neurons,
+              synapses, plasticity, state, recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
 
-    Stops early when the spike record could overflow in the next step (the caller
-    drains it and calls again). Returns ``(steps_done, samples_written)``. Spike
-    buffers alternate between steps (indexed by step parity), so a run can stop and
-    resume at any step.
+    The blocks run apart for up to ``window`` steps (at most the shortest delay, in
+    steps; NEST's min_delay): windows start at multiples of ``window``, and at the
+    start of each every block first takes the spikes all blocks emitted in the
+    previous one, step by step in the order of the steps, emitting blocks and cells.
+    No spike emitted inside a window is due before the window ends, so the threads
+    meet once a window, not once a step, and the result does not depend on how the
+    work is split between threads or calls. A parallel region also ends where a
+    trace sample is due or the spike record could overflow (the caller drains it
+    and calls again). Returns ``(steps_done, samples_written)``.
     """
     n_blocks = cells.block_offset.shape[0] - 1
     n_recordable = 0
     for c in range(recording.spikes.shape[0]):
         n_recordable += recording.spikes[c]
     capacity = recording.out_cell.shape[0]
+    every = recording.trace_every
     dynamics = (state.v, state.syn_e, state.syn_i, state.w)
     samples = 0
     done = 0
     while done < n_steps:
-        if recording.out_used[0] + n_recordable > capacity:
-            break
-        step = first_step + done
-        # one parallel region per step: each block first takes the spikes filed in
-        # the previous step (all blocks finished it), then advances its own cells
+        start = first_step + done
+        stop = min(first_step + n_steps, (start // window + 1) * window)
+        if every > 0:
+            stop = min(stop, (start // every + 1) * every)
+        if n_recordable > 0:
+            fits = (capacity - recording.out_used[0]) // n_recordable
+            if fits == 0:
+                break
+            stop = min(stop, start + fits)
+        deliver = start % window == 0
         for b in prange(n_blocks):
             # the parallel loop's index is unsigned: as int64 the block functions are
             # compiled once, not once per index type (which doubled compilation)
             block = np.int64(b)
-            deliver_block(block, step, synapses, plasticity, state, cells.block_offset)
-            advance_block(block, step, dt, method, seed_hash, cells, neurons, synapses,
-                          plasticity, state, recording.spikes)
+            if deliver:
+                for step in range(max(start - window, 0), start):
+                    deliver_block(block, step + 1, synapses, plasticity, state,
+                                  cells.block_offset)
+            for step in range(start, stop):
+                advance_block(block, step, dt, method, seed_hash, cells, neurons,
+                              synapses, plasticity, state, recording.spikes)
         used = recording.out_used[0]
-        now = step & 1
-        for b in range(n_blocks):
-            base = cells.block_offset[b]
-            for j in range(state.recorded_fill[b]):
-                cell = state.recorded_cell[base + j]
-                recording.out_cell[used] = cell
-                recording.out_step[used] = step
-                recording.out_count[used] = state.emitted[now, cell]
-                used += 1
+        for step in range(start, stop):
+            now = step_slot(step, state)
+            for b in range(n_blocks):
+                base = cells.block_offset[b]
+                for j in range(state.recorded_fill[now, b]):
+                    cell = state.recorded_cell[now, base + j]
+                    recording.out_cell[used] = cell
+                    recording.out_step[used] = step
+                    recording.out_count[used] = state.emitted[now, cell]
+                    used += 1
         recording.out_used[0] = used
-        if recording.trace_every > 0 and (step + 1) % recording.trace_every == 0:
+        if every > 0 and stop % every == 0:
             for r in range(recording.trace_cells.shape[0]):
                 for column in range(recording.trace_state.shape[0]):
                     variable = dynamics[recording.trace_state[column]]
                     recording.traces[samples, column, r] = variable[recording.trace_cells[r]]
             samples += 1
-        done += 1
+        done += stop - start
     return done, samples
 
 
@@ -149,7 +168,7 @@ def _twin(function, name: str):
 
 
 #: The same steps on the calling thread alone, for networks of a single block: a
-#: parallel region per step would only add thread hand-offs (and, with other busy
-#: processes on the machine, waits for descheduled threads).
+#: parallel region would only add thread hand-offs (and, with other busy processes
+#: on the machine, waits for descheduled threads).
 run_steps_serial = njit(cache=True, error_model="numpy")(
     _twin(run_steps.py_func, "run_steps_serial"))

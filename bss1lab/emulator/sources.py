@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from bss1lab.emulator.contracts import KIND_POISSON
-from bss1lab.emulator.delivery import deliver_direct, note_spike
+from bss1lab.emulator.delivery import deliver_direct, note_spike, step_slot
 from bss1lab.emulator.generator import INPUT_ORDER_STREAM, uniform
 from bss1lab.emulator.buffers import take_tokens
 
@@ -22,7 +22,7 @@ def limit_input(first, n_spiking, step, seed_hash, cells, state):
     link's buffer; what does not fit is dropped (and counted). Sources are served
     in a rotating order, so none is favoured when a buffer runs over. All sources of
     one FPGA are in one block: only this thread touches its buffers."""
-    now = step & 1
+    now = step_slot(step, state)
     n_limited = 0
     for position in range(first, first + n_spiking):
         i = state.spiking[position]
@@ -57,7 +57,7 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
     A source with one synapse that is neither recorded nor plastic adds its spikes
     onto its target at once (the common background drive: no spike list, no second
     pass); the others are listed. Returns ``(n_spiking, events delivered)``."""
-    now = step & 1
+    now = step_slot(step, state)
     events = 0
     for position in range(start, stop):
         i = cells.block_cells[position]
@@ -103,7 +103,7 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
 @njit(cache=True, error_model="numpy", inline="always")
 def array_run(start, stop, n_spiking, first, step, cells, state):
     """This step's spikes of the spike-array sources at positions [start, stop)."""
-    now = step & 1
+    now = step_slot(step, state)
     for position in range(start, stop):
         i = cells.block_cells[position]
         count = 0

@@ -2,7 +2,8 @@
 
 numba starts one thread per core the machine shows, but a container host (Binder,
 most CI runners) usually grants a CPU quota far below that, and the engine
-synchronises its threads every step: threads beyond the quota wait for each other.
+synchronises its threads once per window of steps: threads beyond the quota wait for
+each other.
 So the engine uses, in this order of precedence:
 
 1. ``using_threads(n)``, in the thread inside that context (sweeps use it to share
@@ -15,6 +16,9 @@ So the engine uses, in this order of precedence:
    least 1;
 
 never more than numba's thread pool holds (``numba.config.NUMBA_NUM_THREADS``).
+Within a run, ``tuning.ThreadTuner`` drops to one thread while that is faster (a core
+shared with another process), and ``import bss1lab`` makes OpenMP's waiting threads
+sleep rather than spin (``OMP_WAIT_POLICY=PASSIVE`` unless set).
 This module imports no numba: ``import bss1lab`` stays light.
 """
 
