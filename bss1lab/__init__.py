@@ -27,6 +27,11 @@ __version__ = "0.1.0"
 _SUBMODULES = ("network", "hardware", "emulator", "experiments", "widgets")
 __all__ = ["__version__", "set_threads", *_SUBMODULES]
 
+from bss1lab.cache import clear_stale as _clear_stale  # noqa: E402
+
+# a kernel cached before its inlined modules changed would run their old code
+_clear_stale()
+
 from bss1lab import network as network  # noqa: E402  (numpy, numba; no xarray, no Jupyter)
 
 
