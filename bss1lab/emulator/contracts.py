@@ -88,6 +88,12 @@ class NeuronParameters(NamedTuple):
     b: np.ndarray                # nA
     rate_w: np.ndarray           # 1 / tau_w, 1/ms
     decay_w: np.ndarray          # exp(-dt / tau_w)
+    # the same factors for an AdEx sub-step (dt / neuron.ADEX_SUBSTEPS)
+    substep_decay_E: np.ndarray
+    substep_mean_E: np.ndarray
+    substep_decay_I: np.ndarray
+    substep_mean_I: np.ndarray
+    substep_decay_w: np.ndarray
 
 
 #: Records with the fields of NeuronParameters, for building them population by

@@ -16,6 +16,7 @@ from bss1lab.emulator import contracts
 from bss1lab.emulator.celltypes import translation
 from bss1lab.emulator.filing import count_synapses, file_synapses
 from bss1lab.emulator.grid import steps_of
+from bss1lab.emulator.neuron import ADEX_SUBSTEPS
 from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.network.realise import PopulationSlice, RealisedNetwork
 
@@ -123,11 +124,14 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
     records["rate_w"] = 1.0 / tau_w
     records["decay_w"] = np.exp(-dt / tau_w)
     records["decay_m"] = np.exp(-dt / q["tau_m"])
+    substep = dt / ADEX_SUBSTEPS
+    records["substep_decay_w"] = np.exp(-substep / tau_w)
     for receptor in ("E", "I"):
         tau = q.get(f"tau_syn_{receptor}")
         if tau is not None:  # delta synapses keep no synaptic state: both stay 0
-            records[f"decay_{receptor}"] = np.exp(-dt / tau)
-            records[f"mean_{receptor}"] = -np.expm1(-dt / tau) * tau / dt
+            for prefix, step in (("", dt), ("substep_", substep)):
+                records[f"{prefix}decay_{receptor}"] = np.exp(-step / tau)
+                records[f"{prefix}mean_{receptor}"] = -np.expm1(-step / tau) * tau / step
     records["refractory_steps"] = steps_of(q["tau_refrac"], dt)
     # cells with an adaptation current (AdEx); the others skip w and the exp term
     records["adex"] = 1 if cell.adex else 0

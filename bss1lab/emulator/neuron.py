@@ -26,10 +26,13 @@ EXP_ARGUMENT_MAX = 50.0
 #: reaches v_peak, is done again in ADEX_SUBSTEPS sub-steps (``adex_substeps``). Below
 #: it the linearised exponential term is accurate over a step. With PyNN's default
 #: cell that is the last ~10 steps of an upswing at dt = 0.1 ms, the last ~2 at 0.01.
-#: Chosen against NEST (tests/test_adex_vs_nest.py): 0.1 and 8 keep the first 20
-#: spikes of every case within a step of NEST's; 0.3 lets two of them slip by 2.
+#: Chosen against NEST (tests/test_adex_vs_nest.py): 0.1 with 4 or 8 sub-steps keeps
+#: the first 20 spikes of every case within a step of NEST's, and the adaptation
+#: current through the first spike within 2e-5 nA; 0.2 or 0.3 with 4 lets spikes slip
+#: by 2 steps and the first spike's jump of w land a step off. 4 sub-steps cost 0.9x
+#: of 8 (bench/adex_cost.py).
 ADEX_SUBSTEP_GROWTH = 0.1
-ADEX_SUBSTEPS = 8
+ADEX_SUBSTEPS = 4
 #: Smallest |conductance| (uS) the AdEx step divides by: the linearised exponential
 #: term can cancel the leak and synaptic conductances exactly.
 G_TINY = 1e-12
@@ -134,9 +137,11 @@ def integrate_adex(v, w, syn_e, syn_i, i_ext, mean_e, mean_i, decay_w, dt_over_c
     drive = (q.g_l[i] * v_rest + i_ext - w_mean + spike_current - slope * v
              + g_e * q.e_rev_E[i] + g_i * q.e_rev_I[i])
     # as in integrate_exponential; g_total < 0 where the spike runs away: v grows
-    # exponentially over the step (capped far beyond any spike)
-    v_new = v + (v - drive / g_total) * expm1_minus(max(g_total * dt_over_cm,
-                                                        -EXP_ARGUMENT_MAX))
+    # exponentially over the step (capped far beyond any spike). The exponential term
+    # keeps this loop from being vectorised anyway, and one call of libm's expm1 is
+    # cheaper than expm1_minus's chain of multiplications on one number at a time
+    v_new = v + (v - drive / g_total) * np.expm1(min(-g_total * dt_over_cm,
+                                                     EXP_ARGUMENT_MAX))
     w_inf = a * (0.5 * (v + v_new) - v_rest)
     return v_new, w_inf + (w - w_inf) * decay_w, slope * dt_over_cm
 
@@ -254,13 +259,13 @@ def crossing_fraction(v0, v1, q, i):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def adex_substep_run(v, w, syn_e, syn_i, current, fraction, q, i):
+def adex_substep_run(v, w, syn_e, syn_i, current, fraction, decay_e, mean_e, decay_i,
+                     mean_i, decay_w, q, i):
     """``ADEX_SUBSTEPS`` sub-steps of ``integrate_adex``, each ``fraction`` of a step
-    long, stopping where v reaches v_peak. Returns ``(v, w, syn_e, syn_i, crossed,
-    done)`` at the end or at the crossing, ``done`` the steps done."""
-    decay_e, mean_e = partial_decay(q.decay_E[i], fraction)
-    decay_i, mean_i = partial_decay(q.decay_I[i], fraction)
-    decay_w = partial_decay(q.decay_w[i], fraction)[0]
+    long, stopping where v reaches v_peak; ``decay_e``, ``mean_e``, ``decay_i``,
+    ``mean_i`` and ``decay_w`` are the synaptic and adaptation factors of such a
+    sub-step (``partial_decay``). Returns ``(v, w, syn_e, syn_i, crossed, done)`` at
+    the end or at the crossing, ``done`` the steps done."""
     dt_over_cm = q.dt_over_cm[i] * fraction
     for k in range(ADEX_SUBSTEPS):
         v_new, w_new, _ = integrate_adex(v, w, syn_e, syn_i, current, mean_e, mean_i,
@@ -298,8 +303,12 @@ def adex_substeps(i, slot, q, state):
     syn_e = state.syn_e[i]
     syn_i = state.syn_i[i]
     current = q.i_offset[i] + state.i_ext[i]
+    # the sub-steps' factors are the layout's (exp and log are dear here: a spike's
+    # upswing is done again for several steps)
     v, w, syn_e_now, syn_i_now, spiked, done = adex_substep_run(
-        state.v[i], state.w[i], syn_e, syn_i, current, 1.0 / ADEX_SUBSTEPS, q, i)
+        state.v[i], state.w[i], syn_e, syn_i, current, 1.0 / ADEX_SUBSTEPS,
+        q.substep_decay_E[i], q.substep_mean_E[i], q.substep_decay_I[i],
+        q.substep_mean_I[i], q.substep_decay_w[i], q, i)
     if spiked:
         v = q.v_reset[i]
         w += q.b[i]
@@ -308,8 +317,12 @@ def adex_substeps(i, slot, q, state):
             w_inf = q.a[i] * (v - q.v_rest[i])
             w = w_inf + (w - w_inf) * partial_decay(q.decay_w[i], rest)[0]
         elif rest > 0.0:
-            v, w, _, _, again, _ = adex_substep_run(v, w, syn_e_now, syn_i_now, current,
-                                                    rest / ADEX_SUBSTEPS, q, i)
+            fraction = rest / ADEX_SUBSTEPS
+            decay_e, mean_e = partial_decay(q.decay_E[i], fraction)
+            decay_i, mean_i = partial_decay(q.decay_I[i], fraction)
+            v, w, _, _, again, _ = adex_substep_run(
+                v, w, syn_e_now, syn_i_now, current, fraction, decay_e, mean_e, decay_i,
+                mean_i, partial_decay(q.decay_w[i], fraction)[0], q, i)
             if again:
                 v = max(v, q.v_peak[i])  # spikes at the end of the next step
         state.refractory[i] = q.refractory_steps[i]
