@@ -6,14 +6,12 @@ Every PyNN object marks the state ``changed`` when it changes; the next ``run`` 
 builds the network again (``bss1lab.pynn.build``) and maps it. Before the first run
 that is the whole story. After a run the new mapping continues the same emulation:
 the new ``Emulation`` takes over the old one's state (membranes, synaptic inputs,
-spikes in flight, Poisson sources) at the step reached, see :func:`continue_from`.
+spikes in flight, Poisson sources) at the step reached (``Emulation.continue_from``).
 This is a remap, not a reconfiguration: when ``MappedNetwork.with_weights`` /
 ``with_rates`` exist, :meth:`State._configure` is the one place to use them.
 """
 
 from __future__ import annotations
-
-import copy
 
 from dataclasses import dataclass, field
 
@@ -49,49 +47,6 @@ class Epoch:
             self.dataset = to_dataset(self.emulation, self.chunks,
                                       attrs={"seed": state.seed})
         return self.dataset
-
-
-#: Kernel state that the new emulation computes itself when it continues an old one:
-#: the injected current (replayed from its current sources) and the spike-array
-#: cursors (found again in the new arrays).
-_RECOMPUTED = ("i_ext", "cursor")
-
-
-def continue_from(old: Emulation, new: Emulation) -> None:
-    """Make ``new`` (a fresh emulation of a remapped network of the same cells)
-    continue where ``old`` stopped: same step, same state.
-
-    Raises
-    ------
-    NotImplementedError
-        When the two cannot share a state: cells were added (or the longest delay or
-        the plastic synapses changed the state's shape); ``reset()`` first.
-    """
-    for name_ in old.state._fields:
-        if name_ in _RECOMPUTED:
-            continue
-        before, after = getattr(old.state, name_), getattr(new.state, name_)
-        if before.shape != after.shape:
-            raise NotImplementedError(
-                f"bss1lab.pynn: this change after a run alters the emulation's {name_!r} "
-                f"state (shape {before.shape} -> {after.shape}): cells, the longest "
-                "delay or the plastic synapses changed. Call reset() before changing the "
-                "network's structure.")
-        after[...] = before
-    layout, step = new.layout, old.step
-    steps = layout.cells.array_steps
-    cursor = new.state.cursor
-    for cell in np.flatnonzero(layout.cells.array_end > layout.array_start):
-        start, end = layout.array_start[cell], layout.cells.array_end[cell]
-        cursor[cell] = start + np.searchsorted(steps[start:end], step, side="left")
-    # the readout buffers keep their fill where the cells keep their readouts
-    if (np.array_equal(old.mapped.readout_hicann, new.mapped.readout_hicann)
-            and old.mapped.n_readouts == new.mapped.n_readouts):
-        new.readout = copy.deepcopy(old.readout)
-    # the emulation's clock; current steps up to now are replayed on the next run
-    new.step = step
-    new._stop_time = old._stop_time
-    new._sampled_start = True
 
 
 class State(common.control.BaseState):
@@ -153,7 +108,7 @@ class State(common.control.BaseState):
         if self.changed or not self.epochs:
             self._configure()
         epoch = self.epochs[-1]
-        duration = max(tstop - epoch.emulation._stop_time, 0.0)
+        duration = max(tstop - epoch.emulation.stop_time, 0.0)
         epoch.chunks.append(epoch.emulation.run(duration))
         epoch.dataset = None
         self.t = epoch.emulation.time
@@ -170,7 +125,7 @@ class State(common.control.BaseState):
         mapped = self.wafer.map(built.network, map_seed)
         emulation = Emulation(mapped, run_seed, dt=self.dt, **built.recording)
         if self.epochs and self.epochs[-1].emulation.step > 0:
-            continue_from(self.epochs[-1].emulation, emulation)
+            emulation.continue_from(self.epochs[-1].emulation)
             for variable, cells, values in self.set_now:   # initialize() after a run
                 getattr(emulation.state, variable)[cells] = values
         elif self.epochs:
