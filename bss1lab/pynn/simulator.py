@@ -3,12 +3,13 @@ the bss1lab ``Network`` they amount to, its mapping onto the wafer and the
 ``Emulation`` that runs it.
 
 Every PyNN object marks the state ``changed`` when it changes; the next ``run`` then
-builds the network again (``bss1lab.pynn.build``) and maps it. Before the first run
-that is the whole story. After a run the new mapping continues the same emulation:
-the new ``Emulation`` takes over the old one's state (membranes, synaptic inputs,
-spikes in flight, Poisson sources) at the step reached (``Emulation.continue_from``).
-This is a remap, not a reconfiguration: when ``MappedNetwork.with_weights`` /
-``with_rates`` exist, :meth:`State._configure` is the one place to use them.
+builds the network again (``bss1lab.pynn.build``). Before the first run it is mapped
+(``Wafer.map``). After that, a network of the same structure (weights and delays set
+with ``Projection.set``, Poisson rates, spike times, neuron parameters) reconfigures
+the kept mapping (``MappedNetwork.with_network``): placement and routing stay as on
+the wafer, at the wafer's reconfiguration time; a change of structure maps anew. The
+new ``Emulation`` takes over the old one's state (membranes, synaptic inputs, spikes
+in flight, Poisson sources) at the step reached (``Emulation.continue_from``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from pyNN import common
 
 from bss1lab.emulator.engine import Emulation, check_dt
+from bss1lab.errors import NeedsNewMapping
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware import Wafer
 
@@ -35,7 +37,8 @@ class ID(int, common.IDMixin):
 
 @dataclass
 class Epoch:
-    """One emulation and the runs it made; a new epoch starts at each remap."""
+    """One emulation and the runs it made; a new epoch starts at each change of the
+    network (a reconfiguration or a new mapping)."""
 
     emulation: Emulation
     build: object
@@ -115,14 +118,14 @@ class State(common.control.BaseState):
         self.running = True
 
     def _configure(self):
-        """Build the network, map it and start (or continue) an emulation."""
+        """Build the network, map (or reconfigure) it and start (or continue) an
+        emulation."""
         from bss1lab.pynn.build import build_network
 
         built = build_network(self)
         # the seeds bss1lab.experiments.run makes of the same seed
         map_seed, run_seed = np.random.SeedSequence(self.seed).spawn(2)
-        # the reconfiguration seam: an unchanged structure could keep the mapping
-        mapped = self.wafer.map(built.network, map_seed)
+        mapped = self._mapping(built.network, map_seed)
         emulation = Emulation(mapped, run_seed, dt=self.dt, **built.recording)
         if self.epochs and self.epochs[-1].emulation.step > 0:
             emulation.continue_from(self.epochs[-1].emulation)
@@ -134,6 +137,20 @@ class State(common.control.BaseState):
         self.set_now = []
         self.changed = False
 
+    def _mapping(self, network, seed):
+        """The kept mapping reconfigured to ``network`` where its structure allows
+        (``MappedNetwork.with_network``: the wafer keeps placement and routing), else
+        a new one."""
+        kept = self.mapped
+        if kept is not None:
+            requested = kept.requested if kept.requested is not None else kept.network
+            if requested.synapses_kept:  # else drawn anew for each emulation
+                try:
+                    return kept.with_network(network, seed)
+                except NeedsNewMapping:
+                    pass
+        return self.wafer.map(network, seed)
+
     # --- what a PyNN user may want from bss1lab -------------------------------------
 
     @property
@@ -144,8 +161,15 @@ class State(common.control.BaseState):
     @property
     def mapping(self) -> dict:
         """The hardware report of the mapping: synapses lost, parameters clipped,
-        HICANNs used ... (``MappedNetwork.report``); empty before a run."""
-        return dict(self.mapped.report) if self.epochs else {}
+        HICANNs used ... (``MappedNetwork.report``); empty before a run. Its
+        ``configuration_time_s`` is the wafer's time for this mapping (a first
+        configuration, or a reconfiguration after a change between runs that kept the
+        structure); ``configuration_time_total_s`` sums it over the epochs since the
+        last ``reset``."""
+        if not self.epochs:
+            return {}
+        return {**self.mapped.report, "configuration_time_total_s": float(sum(
+            e.emulation.mapped.report["configuration_time_s"] for e in self.epochs))}
 
     @property
     def dataset(self):
