@@ -36,6 +36,18 @@ def record_everything(network, seed=3, **kwargs):
                      record_cells={"E": range(0, 160, 7), "I": [0, 39]}, **kwargs)
 
 
+def assert_parts_make_the_whole(whole, parts):
+    """The chunks of a split run hold exactly what the chunk of one run holds."""
+    for field in ("spike_cell", "spike_time", "trace_time"):
+        np.testing.assert_array_equal(getattr(whole, field),
+                                      np.concatenate([getattr(p, field) for p in parts]))
+    for name in ("v", "gsyn_exc"):
+        np.testing.assert_array_equal(whole.traces[name],
+                                      np.concatenate([p.traces[name] for p in parts]))
+    np.testing.assert_array_equal(whole.spike_counts, sum(p.spike_counts for p in parts))
+    assert whole.synaptic_events == sum(p.synaptic_events for p in parts)
+
+
 def test_same_seeds_give_identical_results_and_other_seeds_do_not(small_network, blocks):
     first = run(small_network, 200.0, wafer=IDEAL, seed=11, record_spikes="all")
     second = run(small_network, 200.0, wafer=IDEAL, seed=11, record_spikes="all")
@@ -53,14 +65,7 @@ def test_run_a_then_b_equals_run_a_plus_b(small_network, blocks):
     assert split.layout.n_blocks == blocks
     # the cut falls inside the step current (20..60 ms) and between two array spikes
     parts = [split.run(33.3), split.run(0.0), split.run(66.7)]
-    for field in ("spike_cell", "spike_time", "trace_time"):
-        np.testing.assert_array_equal(getattr(whole, field),
-                                      np.concatenate([getattr(p, field) for p in parts]))
-    for name in ("v", "gsyn_exc"):
-        np.testing.assert_array_equal(whole.traces[name],
-                                      np.concatenate([p.traces[name] for p in parts]))
-    np.testing.assert_array_equal(whole.spike_counts, sum(p.spike_counts for p in parts))
-    assert whole.synaptic_events == sum(p.synaptic_events for p in parts)
+    assert_parts_make_the_whole(whole, parts)
 
 
 def test_run_lengths_off_the_grid_add_up(small_network):
@@ -419,3 +424,53 @@ def test_the_window_is_the_shortest_delay_capped_and_one_step_with_plasticity():
     assert contracts.sync_window(np.array([15, 20]), plastic=False) == contracts.MAX_WINDOW
     assert contracts.sync_window(np.array([3, 20]), plastic=False) == 3
     assert contracts.step_buffer_depth(1) == 2 and contracts.step_buffer_depth(5) == 16
+
+
+def test_a_run_handed_over_to_a_new_emulation_equals_one_run(small_network, blocks):
+    whole = record_everything(small_network).run(100.0)
+    first = record_everything(small_network)
+    # the cut falls inside the step current (20..60 ms) and between two array spikes
+    parts = [first.run(33.3)]
+    second = record_everything(small_network)
+    second.continue_from(first)
+    assert second.time == first.time and second.stop_time == 33.3
+    parts.append(second.run(66.7))
+    assert parts[1].start_ms == parts[0].stop_ms
+    assert_parts_make_the_whole(whole, parts)
+
+
+def test_a_hand_over_on_the_wafer_keeps_the_readout_s_buffers(small_network):
+    mapped = Wafer().map(small_network, seed=1)
+    whole = Emulation(mapped, 3, record_spikes="all").run(100.0)
+    first = Emulation(mapped, 3, record_spikes="all")
+    parts = [first.run(40.0)]
+    second = Emulation(mapped, 3, record_spikes="all")
+    second.continue_from(first)
+    # the buffers' fill is carried over (a copy: the first emulation keeps its own)
+    assert second.readout is not first.readout
+    np.testing.assert_array_equal(second.readout.tokens, first.readout.tokens)
+    assert (second.readout.tokens < second.readout.depth).any()
+    parts.append(second.run(60.0))
+    np.testing.assert_array_equal(whole.spike_time,
+                                  np.concatenate([p.spike_time for p in parts]))
+    np.testing.assert_array_equal(whole.spike_cell,
+                                  np.concatenate([p.spike_cell for p in parts]))
+    np.testing.assert_array_equal(whole.readout_dropped,
+                                  sum(p.readout_dropped for p in parts))
+
+
+def test_a_hand_over_between_networks_of_other_shapes_names_what_changed(small_network):
+    first = record_everything(small_network)
+    first.run(10.0)
+    bigger = Network(*small_network.populations, Population(3, IF_cond_exp(), label="new"),
+                     *small_network.projections)
+    with pytest.raises(NotImplementedError, match=r"'v' \(424,\) -> \(427,\)"):
+        Emulation(IDEAL.map(bigger, seed=1)).continue_from(first)
+    ran = record_everything(small_network)
+    ran.run(1.0)
+    with pytest.raises(ValueError, match="already run 1 ms"):
+        ran.continue_from(first)
+    with pytest.raises(ValueError, match="dt=0.05 ms"):
+        record_everything(small_network, dt=0.05).continue_from(first)
+    with pytest.raises(TypeError, match="previous"):
+        record_everything(small_network).continue_from(small_network)

@@ -16,7 +16,10 @@ from pyNN import errors  # noqa: E402
 import bss1lab.pynn as sim  # noqa: E402
 from bss1lab import network as bss  # noqa: E402
 from bss1lab.experiments import run  # noqa: E402
+from bss1lab.emulator import Emulation  # noqa: E402
 from bss1lab.hardware import Wafer  # noqa: E402
+from bss1lab.hardware.spec import (CONFIGURATION_TIME_S,  # noqa: E402
+                                   RECONFIGURATION_TIME_S)
 
 CELL = dict(tau_m=10.0, v_rest=-65.0, v_thresh=-55.0, v_reset=-70.0, tau_refrac=2.0,
             cm=0.2)
@@ -84,6 +87,53 @@ def test_a_weight_set_between_runs_acts_from_then_on():
     early = sum(int(np.sum(t <= 100.0)) for t in trains)
     assert early > 20 and late == 0
     assert drive.get("weight", format="array")[0, 0] == 0.0
+
+
+def test_a_weight_set_between_runs_on_the_wafer_reconfigures_the_kept_mapping():
+    cells, drive = pynn_network(Wafer(seed=1))
+    sim.run(100.0)
+    first = sim.state.mapped
+    drive.set(weight=0.04)
+    sim.run(100.0)
+    second = sim.state.mapped
+    assert second is not first
+    # placement and routing stay as the wafer has them; the weights are programmed
+    np.testing.assert_array_equal(second.placement.hicann, first.placement.hicann)
+    for name in ("realised", "row_group", "drivers_needed", "drivers_used"):
+        np.testing.assert_array_equal(getattr(second.routing, name),
+                                      getattr(first.routing, name))
+    assert first.report["configuration_time_s"] == CONFIGURATION_TIME_S
+    report = sim.state.mapping
+    assert report["configuration_time_s"] == RECONFIGURATION_TIME_S
+    assert report["reconfigured_projections"] == 1
+    assert report["configuration_time_total_s"] == CONFIGURATION_TIME_S + RECONFIGURATION_TIME_S
+    late = [t[t > 100.0] for t in spikes_of(cells.get_data())]
+    # the same spikes as the reconfigured mapping run on from the first emulation
+    _, run_seed = np.random.SeedSequence(3).spawn(2)
+    before = Emulation(first, run_seed, record_spikes=["E"])
+    before.run(100.0)
+    (label,) = first.network.projection_labels
+    after = Emulation(first.with_weights(values={label: 0.04}), run_seed,
+                      record_spikes=["E"])
+    after.continue_from(before)
+    chunk = after.run(100.0)
+    assert sum(t.size for t in late) == chunk.spike_time.size > 50
+    for k, times in enumerate(late):
+        np.testing.assert_array_equal(times, chunk.spike_time[chunk.spike_cell == k])
+
+
+def test_a_change_of_structure_between_runs_maps_anew():
+    cells, _ = pynn_network(Wafer(seed=1))
+    sim.run(50.0)
+    first = sim.state.mapped
+    extra = sim.Population(5, sim.SpikeSourceArray(spike_times=[60.0]), label="extra")
+    sim.Projection(extra, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
+    with pytest.raises(NotImplementedError, match="changed shape"):
+        sim.run(50.0)
+    sim.reset()
+    sim.run(50.0)
+    assert sim.state.mapped is not first
+    assert sim.state.mapping["configuration_time_s"] == CONFIGURATION_TIME_S
 
 
 def test_get_data_gives_neo_with_units_times_and_the_wafers_annotations():

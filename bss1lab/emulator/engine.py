@@ -14,36 +14,21 @@ from bss1lab.emulator import scheduler
 from bss1lab.emulator.buffers import Readout
 from bss1lab.emulator.contracts import (METHOD_EXPONENTIAL, METHOD_RK2, Recording, State,
                                         step_buffer_depth, sync_window)
-from bss1lab.emulator.grid import steps_of
+from bss1lab.emulator.grid import DEFAULT_DT, DT_RANGE, check_dt, steps_of
+from bss1lab.emulator.handover import carry_over
 from bss1lab.emulator.layout import Layout, check_stability, lay_out
 from bss1lab.emulator.recording import STATE_VARIABLES, RecordSpec
 from bss1lab.emulator.threads import engine_threads
 from bss1lab.emulator.tuning import ThreadTuner
 from bss1lab.hardware.mapped import MappedNetwork
-from bss1lab.validation import (MAX_TIME_MS, as_instance, as_number,
-                                as_seed_sequence)
+from bss1lab.validation import MAX_TIME_MS, as_instance, as_number, as_seed_sequence
 
 __all__ = ["Emulation", "RunChunk", "STATE_VARIABLES", "DEFAULT_DT", "DT_RANGE",
            "check_dt"]
 
-#: Default time step in ms (biological time).
-DEFAULT_DT = 0.1
-#: Allowed time steps, ms: from 1 us (the step count of the longest time,
-#: ``MAX_TIME_MS``, stays exact) to 10 ms, coarser than every synaptic time constant.
-DT_RANGE = (1e-3, 10.0)
 METHODS = {"exponential": METHOD_EXPONENTIAL, "rk2": METHOD_RK2}
 #: Spikes recorded per kernel call before Python drains the record.
 MIN_SPIKE_BUFFER = 1 << 16
-
-
-def check_dt(owner: str, dt: object) -> float:
-    """``dt`` (ms) as a float in ``DT_RANGE``; raises naming ``owner`` otherwise."""
-    low, high = DT_RANGE
-    number = as_number(owner, "dt", dt)
-    if not low <= number <= high:
-        raise ValueError(f"{owner}: dt={dt!r} ms must be a number > 0, in {low:g}..{high:g} "
-                         "ms")
-    return number
 
 
 @dataclass
@@ -255,7 +240,39 @@ class Emulation:
             spiking=np.zeros(n, dtype=np.int64), fired=np.zeros(n, dtype=np.uint8),
             pending=np.zeros(n, dtype=np.int64))
 
+    def continue_from(self, previous: "Emulation") -> None:
+        """Continue where ``previous`` stopped: its clock, its state (membranes,
+        synaptic inputs, spikes in flight, sources, links), its readout's buffers where
+        the cells keep their readouts; this emulation's current steps and spike arrays
+        apply from that step on. The way to go on after a reconfiguration: with the same
+        network and seed, ``a.run(x); b.continue_from(a); b.run(y)`` equals ``run(x + y)``.
+
+        Raises
+        ------
+        NotImplementedError
+            When a part of the state changed shape (named); ValueError when this
+            emulation has run or its ``dt`` differs.
+
+        Examples
+        --------
+        >>> from bss1lab.hardware import Wafer
+        >>> from bss1lab.network.brunel import brunel_network
+        >>> mapped = Wafer.ideal().map(brunel_network("original", n_neurons=100), seed=1)
+        >>> first = Emulation(mapped, seed=2); _ = first.run(10.0)
+        >>> second = Emulation(mapped.with_weights({"E->E": 0.5}), seed=2)
+        >>> second.continue_from(first); second.time
+        10.0
+        """
+        as_instance("Emulation.continue_from", "previous", previous, Emulation,
+                    "an Emulation")
+        carry_over(previous, self)
+
     # --- running --------------------------------------------------------------------
+
+    @property
+    def stop_time(self) -> float:
+        """Biological time asked for so far (the sum of the run durations), ms."""
+        return self._stop_time
 
     @property
     def time(self) -> float:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["steps_of", "nearest_step", "STEP_SLACK"]
+from bss1lab.validation import as_number
+
+__all__ = ["steps_of", "nearest_step", "STEP_SLACK", "DEFAULT_DT", "DT_RANGE", "check_dt"]
+
+#: Default time step in ms (biological time).
+DEFAULT_DT = 0.1
+#: Allowed time steps, ms: from 1 us (the step count of the longest time,
+#: ``MAX_TIME_MS``, stays exact) to 10 ms, coarser than every synaptic time constant.
+DT_RANGE = (1e-3, 10.0)
 
 #: Relative slack when rounding times to steps (see ``steps_of``).
 STEP_SLACK = 1e-9
@@ -31,3 +39,13 @@ def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
     steps in the shape of ``times_ms``."""
     times = np.asarray(times_ms, dtype=np.float64)
     return _nearest_steps(times.ravel(), float(dt)).reshape(times.shape)
+
+
+def check_dt(owner: str, dt: object) -> float:
+    """``dt`` (ms) as a float in ``DT_RANGE``; raises naming ``owner`` otherwise."""
+    low, high = DT_RANGE
+    number = as_number(owner, "dt", dt)
+    if not low <= number <= high:
+        raise ValueError(f"{owner}: dt={dt!r} ms must be a number > 0, in {low:g}..{high:g} "
+                         "ms")
+    return number

@@ -3,17 +3,16 @@ the bss1lab ``Network`` they amount to, its mapping onto the wafer and the
 ``Emulation`` that runs it.
 
 Every PyNN object marks the state ``changed`` when it changes; the next ``run`` then
-builds the network again (``bss1lab.pynn.build``) and maps it. Before the first run
-that is the whole story. After a run the new mapping continues the same emulation:
-the new ``Emulation`` takes over the old one's state (membranes, synaptic inputs,
-spikes in flight, Poisson sources) at the step reached, see :func:`continue_from`.
-This is a remap, not a reconfiguration: when ``MappedNetwork.with_weights`` /
-``with_rates`` exist, :meth:`State._configure` is the one place to use them.
+builds the network again (``bss1lab.pynn.build``). Before the first run it is mapped
+(``Wafer.map``). After that, a network of the same structure (weights and delays set
+with ``Projection.set``, Poisson rates, spike times, neuron parameters) reconfigures
+the kept mapping (``MappedNetwork.with_network``): placement and routing stay as on
+the wafer, at the wafer's reconfiguration time; a change of structure maps anew. The
+new ``Emulation`` takes over the old one's state (membranes, synaptic inputs, spikes
+in flight, Poisson sources) at the step reached (``Emulation.continue_from``).
 """
 
 from __future__ import annotations
-
-import copy
 
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ import numpy as np
 from pyNN import common
 
 from bss1lab.emulator.engine import Emulation, check_dt
+from bss1lab.errors import NeedsNewMapping
 from bss1lab.experiments.dataset import to_dataset
 from bss1lab.hardware import Wafer
 
@@ -37,7 +37,8 @@ class ID(int, common.IDMixin):
 
 @dataclass
 class Epoch:
-    """One emulation and the runs it made; a new epoch starts at each remap."""
+    """One emulation and the runs it made; a new epoch starts at each change of the
+    network (a reconfiguration or a new mapping)."""
 
     emulation: Emulation
     build: object
@@ -49,49 +50,6 @@ class Epoch:
             self.dataset = to_dataset(self.emulation, self.chunks,
                                       attrs={"seed": state.seed})
         return self.dataset
-
-
-#: Kernel state that the new emulation computes itself when it continues an old one:
-#: the injected current (replayed from its current sources) and the spike-array
-#: cursors (found again in the new arrays).
-_RECOMPUTED = ("i_ext", "cursor")
-
-
-def continue_from(old: Emulation, new: Emulation) -> None:
-    """Make ``new`` (a fresh emulation of a remapped network of the same cells)
-    continue where ``old`` stopped: same step, same state.
-
-    Raises
-    ------
-    NotImplementedError
-        When the two cannot share a state: cells were added (or the longest delay or
-        the plastic synapses changed the state's shape); ``reset()`` first.
-    """
-    for name_ in old.state._fields:
-        if name_ in _RECOMPUTED:
-            continue
-        before, after = getattr(old.state, name_), getattr(new.state, name_)
-        if before.shape != after.shape:
-            raise NotImplementedError(
-                f"bss1lab.pynn: this change after a run alters the emulation's {name_!r} "
-                f"state (shape {before.shape} -> {after.shape}): cells, the longest "
-                "delay or the plastic synapses changed. Call reset() before changing the "
-                "network's structure.")
-        after[...] = before
-    layout, step = new.layout, old.step
-    steps = layout.cells.array_steps
-    cursor = new.state.cursor
-    for cell in np.flatnonzero(layout.cells.array_end > layout.array_start):
-        start, end = layout.array_start[cell], layout.cells.array_end[cell]
-        cursor[cell] = start + np.searchsorted(steps[start:end], step, side="left")
-    # the readout buffers keep their fill where the cells keep their readouts
-    if (np.array_equal(old.mapped.readout_hicann, new.mapped.readout_hicann)
-            and old.mapped.n_readouts == new.mapped.n_readouts):
-        new.readout = copy.deepcopy(old.readout)
-    # the emulation's clock; current steps up to now are replayed on the next run
-    new.step = step
-    new._stop_time = old._stop_time
-    new._sampled_start = True
 
 
 class State(common.control.BaseState):
@@ -153,24 +111,24 @@ class State(common.control.BaseState):
         if self.changed or not self.epochs:
             self._configure()
         epoch = self.epochs[-1]
-        duration = max(tstop - epoch.emulation._stop_time, 0.0)
+        duration = max(tstop - epoch.emulation.stop_time, 0.0)
         epoch.chunks.append(epoch.emulation.run(duration))
         epoch.dataset = None
         self.t = epoch.emulation.time
         self.running = True
 
     def _configure(self):
-        """Build the network, map it and start (or continue) an emulation."""
+        """Build the network, map (or reconfigure) it and start (or continue) an
+        emulation."""
         from bss1lab.pynn.build import build_network
 
         built = build_network(self)
         # the seeds bss1lab.experiments.run makes of the same seed
         map_seed, run_seed = np.random.SeedSequence(self.seed).spawn(2)
-        # the reconfiguration seam: an unchanged structure could keep the mapping
-        mapped = self.wafer.map(built.network, map_seed)
+        mapped = self._mapping(built.network, map_seed)
         emulation = Emulation(mapped, run_seed, dt=self.dt, **built.recording)
         if self.epochs and self.epochs[-1].emulation.step > 0:
-            continue_from(self.epochs[-1].emulation, emulation)
+            emulation.continue_from(self.epochs[-1].emulation)
             for variable, cells, values in self.set_now:   # initialize() after a run
                 getattr(emulation.state, variable)[cells] = values
         elif self.epochs:
@@ -178,6 +136,20 @@ class State(common.control.BaseState):
         self.epochs.append(Epoch(emulation, built))
         self.set_now = []
         self.changed = False
+
+    def _mapping(self, network, seed):
+        """The kept mapping reconfigured to ``network`` where its structure allows
+        (``MappedNetwork.with_network``: the wafer keeps placement and routing), else
+        a new one."""
+        kept = self.mapped
+        if kept is not None:
+            requested = kept.requested if kept.requested is not None else kept.network
+            if requested.synapses_kept:  # else drawn anew for each emulation
+                try:
+                    return kept.with_network(network, seed)
+                except NeedsNewMapping:
+                    pass
+        return self.wafer.map(network, seed)
 
     # --- what a PyNN user may want from bss1lab -------------------------------------
 
@@ -189,8 +161,15 @@ class State(common.control.BaseState):
     @property
     def mapping(self) -> dict:
         """The hardware report of the mapping: synapses lost, parameters clipped,
-        HICANNs used ... (``MappedNetwork.report``); empty before a run."""
-        return dict(self.mapped.report) if self.epochs else {}
+        HICANNs used ... (``MappedNetwork.report``); empty before a run. Its
+        ``configuration_time_s`` is the wafer's time for this mapping (a first
+        configuration, or a reconfiguration after a change between runs that kept the
+        structure); ``configuration_time_total_s`` sums it over the epochs since the
+        last ``reset``."""
+        if not self.epochs:
+            return {}
+        return {**self.mapped.report, "configuration_time_total_s": float(sum(
+            e.emulation.mapped.report["configuration_time_s"] for e in self.epochs))}
 
     @property
     def dataset(self):
