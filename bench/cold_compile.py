@@ -93,12 +93,12 @@ def main() -> None:
     import bss1lab
     run = {"bss1lab": bss1lab.__file__, "numba": numba.__version__,
            "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
-    for name in args.cases:
-        run[name] = run_case(name)
-        print(f"{args.label} {name}: {run[name]}", flush=True)
     results[args.label] = run
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    for name in args.cases:  # saved case by case: a long run's cases are kept
+        run[name] = run_case(name)
+        print(f"{args.label} {name}: {run[name]}", flush=True)
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(run, indent=1))
 
 

@@ -3,8 +3,9 @@
 ``python -m bss1lab.emulator.warmup`` runs, briefly, what the notebooks run: a
 single neuron of each cell type on the emulated wafer and on the ideal reference
 (both integration methods), the two seed networks on both, and a microcircuit with
-its Poisson background. numba caches what it compiles (``cache=True``), so a kernel
-started later loads it instead of compiling for about a minute. Binder runs this
+its Poisson background: every neuron loop with both integration methods, and the
+serial and parallel kernels (``not_warmed``). numba caches what it compiles
+(``cache=True``), so a kernel started later loads it instead of compiling. Binder runs this
 while it builds its image (``binder/postBuild``).
 """
 
