@@ -96,8 +96,8 @@ def test_the_status_names_the_cell_types_and_the_method_a_kernel_compiles_for(na
 def test_a_single_conductance_based_neuron_compiles_only_its_own_neuron_loop():
     """A student's first run (one IF_cond_exp cell, exponential Euler) needs neither
     rk2, AdEx nor the current-based loops: its kernel variant has its loop alone, and
-    the process compiles or loads no other (in a process of its own: the tests' other
-    runs load the others)."""
+    the process makes no other (in a process of its own: the tests' other runs make
+    the others)."""
     import subprocess
     import sys
     code = ("import warnings; warnings.simplefilter('ignore')\n"
@@ -105,7 +105,7 @@ def test_a_single_conductance_based_neuron_compiles_only_its_own_neuron_loop():
             "from bss1lab.network import IF_cond_exp\n"
             "from bss1lab.emulator import neuron, scheduler\n"
             "single_neuron(IF_cond_exp(), 20.0, current=(5.0, 15.0, 0.5))\n"
-            "print(neuron.compiled_loops(), list(scheduler.kernels()))\n")
+            "print(neuron.loops_made(), list(scheduler.kernels()))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=900)
     assert result.returncode == 0, result.stderr

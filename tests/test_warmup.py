@@ -11,5 +11,5 @@ def test_the_warm_up_compiles_every_neuron_loop_and_a_serial_and_a_parallel_kern
     (``signatures`` lists what a dispatcher compiled or loaded)."""
     warm_up(verbose=False)
     assert not_warmed() == []
-    assert len(neuron.compiled_loops()) == len(neuron.LOOPS) * len(neuron.METHOD_NAMES)
+    assert len(neuron.loops_made()) == len(neuron.LOOPS) * len(neuron.METHOD_NAMES)
     assert {parallel for parallel, _, _ in scheduler.kernels()} == {False, True}

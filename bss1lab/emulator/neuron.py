@@ -408,6 +408,7 @@ def neuron_loop(loop: str, method: int):
     return _loops[loop, method]
 
 
-def compiled_loops() -> list[str]:
-    """The names of the loops this process has compiled or loaded from the cache."""
-    return sorted(f.__name__ for f in _loops.values() if f.signatures)
+def loops_made() -> list[str]:
+    """The names of the loops this process has made for its kernels (a kernel loaded
+    from numba's cache holds its loops' code: their own functions then stay empty)."""
+    return sorted(f.__name__ for f in _loops.values())
