@@ -67,3 +67,47 @@ def test_the_first_compilation_is_printed_where_logging_would_not_show_it():
                             timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count(compiling.COMPILING_MESSAGE) == 1, result.stderr
+
+
+@pytest.mark.parametrize("name, says", [
+    ("run_steps_serial_exponential_cond_exp", "the emulator for IF_cond_exp cells, "
+                                              "exponential method"),
+    ("run_steps_rk2_cond_exp_adex_curr_exp_curr_delta",
+     "the emulator for IF_cond_exp, EIF_cond_exp_isfa_ista, IF_curr_exp, IF_curr_delta "
+     "cells, rk2 method"),
+    ("neuron_run_adex_exponential", "the emulator for EIF_cond_exp_isfa_ista cells, "
+                                    "exponential method"),
+])
+def test_the_status_names_the_cell_types_and_the_method_a_kernel_compiles_for(name, says):
+    """A panel's status line, while numba compiles a kernel variant."""
+    seen = []
+
+    def kernel(x):
+        return x + 1.0
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__module__ = "bss1lab.emulator.scheduler"
+    with compiling.on_compile(lambda now: seen.append(compiling.compiling_now())):
+        numba.njit(kernel)(1.0)
+    assert seen == [f"compiling {says} (once: numba keeps it)...", None]
+    assert compiling.compiling_now() is None
+
+
+def test_a_single_conductance_based_neuron_compiles_only_its_own_neuron_loop():
+    """A student's first run (one IF_cond_exp cell, exponential Euler) needs neither
+    rk2, AdEx nor the current-based loops: its kernel variant has its loop alone, and
+    the process makes no other (in a process of its own: the tests' other runs make
+    the others)."""
+    import subprocess
+    import sys
+    code = ("import warnings; warnings.simplefilter('ignore')\n"
+            "from bss1lab.experiments import single_neuron\n"
+            "from bss1lab.network import IF_cond_exp\n"
+            "from bss1lab.emulator import neuron, scheduler\n"
+            "single_neuron(IF_cond_exp(), 20.0, current=(5.0, 15.0, 0.5))\n"
+            "print(neuron.loops_made(), list(scheduler.kernels()))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == (
+        "['neuron_run_cond_exp_exponential'] [(False, 0, ('cond_exp',))]")

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 import ipywidgets as w
 import xarray as xr
 
-from bss1lab.emulator.compiling import on_compile
+from bss1lab.emulator.compiling import COMPILING_MESSAGE, compiling_now, on_compile
 
 from .calls import Call, render
 from .figures import DOCUMENT_LOCK, LockedBokehModel, ensure_bokehjs
@@ -159,7 +159,7 @@ class Panel(w.VBox):
 
     def _compiling(self, now: bool) -> None:
         """numba compiles the emulator (the first run after installing): say so."""
-        self.status.value = "compiling the emulator (once)..." if now else "running..."
+        self.status.value = (compiling_now() or COMPILING_MESSAGE) if now else "running..."
 
     def _current(self, generation: int) -> bool:
         return generation == self._generation

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 import threading
 import time
@@ -28,9 +29,15 @@ from typing import Callable, Iterator
 
 from numba.core import event
 
-__all__ = ["on_compile", "compilations", "COMPILING_MESSAGE"]
+__all__ = ["on_compile", "compilations", "compiling_now", "COMPILING_MESSAGE"]
 
-COMPILING_MESSAGE = "compiling the emulator (once, about a minute)..."
+COMPILING_MESSAGE = "compiling the emulator for this network (once: numba keeps it)..."
+#: The layers' names in ``compiling_now``'s message.
+LAYERS = {"emulator": "the emulator", "hardware": "the wafer's mapping",
+          "network": "the network's connectors"}
+#: The cell types of the neuron loops (``neuron.LOOPS``), in ``compiling_now``'s message.
+CELL_TYPES = {"cond_exp": "IF_cond_exp", "adex": "EIF_cond_exp_isfa_ista",
+              "curr_exp": "IF_curr_exp", "curr_delta": "IF_curr_delta"}
 logger = logging.getLogger("bss1lab.emulator")
 
 _callbacks: list[Callable[[bool], None]] = []
@@ -56,6 +63,7 @@ class _Listener(event.Listener):
                 _count += 1
                 callbacks = list(_callbacks)
             self._local.started = time.perf_counter()
+            self._local.function = ev.data["dispatcher"].py_func
             # once per process at INFO: the first compilation is followed by others
             logger.log(logging.INFO if _count == 1 else logging.DEBUG, COMPILING_MESSAGE)
             if _count == 1 and _unheard():
@@ -68,12 +76,39 @@ class _Listener(event.Listener):
             return
         self._local.depth -= 1
         if self._local.depth == 0:
+            self._local.function = None
             logger.debug("compiled %s in %.1f s (cached for the next runs)",
                          _name(ev), time.perf_counter() - self._local.started)
             with _lock:
                 callbacks = list(_callbacks)
             for callback in callbacks:
                 callback(False)
+
+
+def compiling_now() -> str | None:
+    """What numba compiles in this thread now, as a status line (None: nothing), e.g.
+    "compiling the emulator for IF_cond_exp cells, exponential method (once: numba
+    keeps it)..." for the kernel variant of a network of IF_cond_exp cells
+    (``scheduler.kernel``): an ``on_compile`` callback can show it."""
+    function = getattr(_listener._local, "function", None)
+    if function is None:
+        return None
+    layer = LAYERS.get(function.__module__.split(".")[1], "bss1lab")
+    # the kernel variants' and neuron loops' names end in method_loop1_loop2...
+    variant = re.fullmatch(r"(?:run_steps(?:_serial)?|advance_block)_(exponential|rk2)_(.+)"
+                           r"|neuron_run_(.+)_(exponential|rk2)", function.__name__)
+    if variant is None:
+        return f"compiling {layer} (once: numba keeps it)..."
+    method, loops = ((variant[1], variant[2]) if variant[1]
+                     else (variant[4], variant[3]))
+    names = []
+    while loops:  # loop names joined by "_": none is another's start
+        loop = next(loop for loop in CELL_TYPES if f"{loops}_".startswith(f"{loop}_"))
+        names.append(CELL_TYPES[loop])
+        loops = loops[len(loop) + 1:]
+    cells = ", ".join(names)
+    return (f"compiling {layer} for {cells} cells, {method} method "
+            "(once: numba keeps it)...")
 
 
 def _unheard() -> bool:
@@ -125,4 +160,5 @@ def on_compile(callback: Callable[[bool], None]) -> Iterator[None]:
             _callbacks.remove(callback)
 
 
-event.register("numba:compile", _Listener())
+_listener = _Listener()
+event.register("numba:compile", _listener)

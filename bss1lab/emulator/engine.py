@@ -172,8 +172,11 @@ class Emulation:
         self.seed_sequence = sequence
         self._seed_hash = sequence.generate_state(1, np.uint64)[0]
         self.layout: Layout = lay_out(mapped, self.dt)
-        self._kernel = (scheduler.run_steps_serial if self.layout.n_blocks == 1
-                        else scheduler.run_steps)
+        # compiled for this network's neuron kinds and method only (on one thread for
+        # a network of one block)
+        self._kernel = scheduler.kernel(
+            self.layout.n_blocks > 1, METHODS[method],
+            scheduler.loops_of(self.layout.cells, self.layout.neurons))
         # a one-synapse source's spikes go straight onto its target, in its own
         # block: only the synapses between blocks bound the window
         crossing = np.ones(self.layout.synapses.delay.size, dtype=bool)
@@ -402,7 +405,6 @@ class Emulation:
             timed = bool(getattr(self._kernel, "signatures", True))
             started = time.perf_counter()
             done, written = self._kernel(self.step, steps, self.window, self.dt,
-                                         METHODS[self.method],
                                          self._seed_hash, self.layout.cells,
                                          self.layout.neurons, self.layout.synapses,
                                          self.layout.plasticity, self.state, recording)

@@ -14,6 +14,7 @@ from numba import njit
 from bss1lab.emulator.contracts import (KIND_COND_EXP, KIND_CURR_DELTA, KIND_CURR_EXP,
                                         METHOD_EXPONENTIAL, METHOD_RK2)
 from bss1lab.emulator.delivery import note_spike, step_slot
+from bss1lab.emulator.twins import twin
 
 #: Decaying state below this (uS, nA, or mV from zero) is set to zero, so a silent
 #: network never computes with subnormal floats (which are ~100x slower on x86).
@@ -379,19 +380,35 @@ def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cell
     return n_spiking
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def neuron_run_of_kind(kind, method, start, stop, n_spiking, first, step, dt, cells,
-                       neurons, state):
-    """``neuron_run`` with ``kind`` and adaptation made constants (``method`` already
-    is one); only conductance-based cells have adaptation (EIF_cond_exp_isfa_ista)."""
-    if kind == KIND_COND_EXP:
-        if neurons.adex[cells.block_cells[start]]:
-            return neuron_run(KIND_COND_EXP, True, method, start, stop, n_spiking, first,
-                              step, dt, cells, neurons, state)
-        return neuron_run(KIND_COND_EXP, False, method, start, stop, n_spiking, first,
-                          step, dt, cells, neurons, state)
-    if kind == KIND_CURR_EXP:
-        return neuron_run(KIND_CURR_EXP, False, method, start, stop, n_spiking, first,
-                          step, dt, cells, neurons, state)
-    return neuron_run(KIND_CURR_DELTA, False, method, start, stop, n_spiking, first, step,
-                      dt, cells, neurons, state)
+def _loop(start, stop, n_spiking, first, step, dt, cells, neurons, state):
+    """``neuron_run`` of ``LOOP_KIND``, ``LOOP_ADEX`` and ``LOOP_METHOD``: constants of
+    each twin ``neuron_loop`` makes of this function."""
+    return neuron_run(LOOP_KIND, LOOP_ADEX, LOOP_METHOD, start, stop, n_spiking, first,
+                      step, dt, cells, neurons, state)
+
+
+#: The loops a block runs, by name: (kind, adaptation). Only conductance-based cells
+#: have adaptation (EIF_cond_exp_isfa_ista).
+LOOPS = {"cond_exp": (KIND_COND_EXP, False), "adex": (KIND_COND_EXP, True),
+         "curr_exp": (KIND_CURR_EXP, False), "curr_delta": (KIND_CURR_DELTA, False)}
+#: The integration methods' names in the loops' names.
+METHOD_NAMES = {METHOD_EXPONENTIAL: "exponential", METHOD_RK2: "rk2"}
+_loops: dict[tuple[str, int], object] = {}
+
+
+def neuron_loop(loop: str, method: int):
+    """The compiled loop of ``loop`` (a name of ``LOOPS``) and ``method``: a function
+    of its own, compiled (or loaded from numba's cache) on its first call, so a
+    network compiles only the loops of its cells' kinds and its method."""
+    if (loop, method) not in _loops:
+        kind, adex = LOOPS[loop]
+        _loops[loop, method] = njit(cache=True, error_model="numpy")(
+            twin(_loop, f"neuron_run_{loop}_{METHOD_NAMES[method]}", LOOP_KIND=kind,
+                 LOOP_ADEX=adex, LOOP_METHOD=method))
+    return _loops[loop, method]
+
+
+def loops_made() -> list[str]:
+    """The names of the loops this process has made for its kernels (a kernel loaded
+    from numba's cache holds its loops' code: their own functions then stay empty)."""
+    return sorted(f.__name__ for f in _loops.values())

@@ -13,19 +13,28 @@ scheduling nor on how a run is split.
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 from numba import njit, prange
 
-from bss1lab.emulator.contracts import KIND_ARRAY, KIND_POISSON, METHOD_EXPONENTIAL, METHOD_RK2
+from bss1lab.emulator.contracts import (KIND_ARRAY, KIND_COND_EXP, KIND_CURR_EXP,
+                                        KIND_POISSON, Cells, NeuronParameters)
 from bss1lab.emulator.delivery import deliver_block, deliver_direct, emit_plastic, step_slot
-from bss1lab.emulator.neuron import neuron_run_of_kind
+from bss1lab.emulator.neuron import LOOPS, METHOD_NAMES, neuron_loop
 from bss1lab.emulator.sources import array_run, limit_input, poisson_run
+from bss1lab.emulator.twins import twin
 
-@njit(cache=True, error_model="numpy")
-def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plasticity,
-                  state, record_spikes):
+__all__ = ["kernel", "kernels", "loops_of"]
+
+#: What a kernel variant runs (``kernel``), set in each variant's copy of the
+#: functions below as compile-time constants: whether it has cells of each loop of
+#: ``neuron.LOOPS`` and that loop's compiled function. A variant compiles only its
+#: loops; the defaults here are no variant's.
+HAS_COND_EXP = HAS_ADEX = HAS_CURR_EXP = HAS_CURR_DELTA = False
+RUN_COND_EXP = RUN_ADEX = RUN_CURR_EXP = RUN_CURR_DELTA = None
+
+
+def advance_block(b, step, dt, seed_hash, cells, neurons, synapses, plasticity, state,
+                  record_spikes):
     """Advance block ``b``'s cells by one step and file every spike under each block
     it has synapses in (in cell order), in the buffers of this step (``step_slot``);
     the next synchronisation window delivers them. A Poisson source with a single synapse sits in its
@@ -34,12 +43,15 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
     first = cells.block_offset[b]
     now = step_slot(step, state)
     n_recorded = 0
-    n_spiking = 0
+    # int64, not the literal 0: numba would first compile every function it is
+    # passed to for a literal 0 and then again for int64
+    n_spiking = np.int64(0)
     events = 0
     # row b of bucket_fill is this block's alone: no cache line is shared per spike
     state.bucket_fill[now, b, :] = 0
     # runs of one kind (populations are contiguous): each run gets a loop compiled
-    # for its kind and method, without the others' branches
+    # for its kind and method, without the others' branches; a variant has the loops
+    # of its network's kinds (``kernel``)
     position = first
     while position < cells.block_offset[b + 1]:
         stop = cells.kind_run_end[position]
@@ -51,13 +63,21 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
             events += delivered
         elif k == KIND_ARRAY:
             n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
-        elif method == METHOD_RK2:
-            n_spiking = neuron_run_of_kind(k, METHOD_RK2, position, stop, n_spiking,
-                                           first, step, dt, cells, neurons, state)
-        else:
-            n_spiking = neuron_run_of_kind(k, METHOD_EXPONENTIAL, position, stop,
-                                           n_spiking, first, step, dt, cells, neurons,
-                                           state)
+        elif k == KIND_COND_EXP and neurons.adex[cells.block_cells[position]]:
+            if HAS_ADEX:
+                n_spiking = RUN_ADEX(position, stop, n_spiking, first, step, dt, cells,
+                                     neurons, state)
+        elif k == KIND_COND_EXP:
+            if HAS_COND_EXP:
+                n_spiking = RUN_COND_EXP(position, stop, n_spiking, first, step, dt,
+                                         cells, neurons, state)
+        elif k == KIND_CURR_EXP:
+            if HAS_CURR_EXP:
+                n_spiking = RUN_CURR_EXP(position, stop, n_spiking, first, step, dt,
+                                         cells, neurons, state)
+        elif HAS_CURR_DELTA:
+            n_spiking = RUN_CURR_DELTA(position, stop, n_spiking, first, step, dt, cells,
+                                       neurons, state)
         position = stop
     if cells.input_limited:
         limit_input(first, n_spiking, step, seed_hash, cells, state)
@@ -89,9 +109,8 @@ def advance_block(b, step, dt, method, seed_hash, cells, neurons, synapses, plas
     state.block_events[b] += events
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def run_steps(first_step, n_steps, window, dt, method, seed_hash, cells, neurons,
-              synapses, plasticity, state, recording):
+def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synapses,
+              plasticity, state, recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
 
     The blocks run apart for up to ``window`` steps (at most the shortest delay, in
@@ -133,8 +152,8 @@ def run_steps(first_step, n_steps, window, dt, method, seed_hash, cells, neurons
                     deliver_block(block, step + 1, synapses, plasticity, state,
                                   cells.block_offset)
             for step in range(start, stop):
-                advance_block(block, step, dt, method, seed_hash, cells, neurons,
-                              synapses, plasticity, state, recording.spikes)
+                advance_block(block, step, dt, seed_hash, cells, neurons, synapses,
+                              plasticity, state, recording.spikes)
         used = recording.out_used[0]
         for step in range(start, stop):
             now = step_slot(step, state)
@@ -157,18 +176,56 @@ def run_steps(first_step, n_steps, window, dt, method, seed_hash, cells, neurons
     return done, samples
 
 
-def _twin(function, name: str):
-    """The same Python function under another name: numba names its cache files after
-    the function, so a second compilation of one function would overwrite the first's."""
-    twin = types.FunctionType(function.__code__, function.__globals__, name,
-                              function.__defaults__, function.__closure__)
-    twin.__qualname__ = name
-    twin.__doc__ = function.__doc__
-    return twin
+def loops_of(cells: Cells, neurons: NeuronParameters) -> tuple[str, ...]:
+    """The names of the loops (``neuron.LOOPS``) of a network's neurons, in
+    ``LOOPS``'s order."""
+    adex = neurons.adex.astype(bool)
+    return tuple(loop for loop, (kind, with_adex) in LOOPS.items()
+                 if np.any((cells.kind == kind) & (adex == with_adex)))
 
 
-#: The same steps on the calling thread alone, for networks of a single block: a
-#: parallel region would only add thread hand-offs (and, with other busy processes
-#: on the machine, waits for descheduled threads).
-run_steps_serial = njit(cache=True, error_model="numpy")(
-    _twin(run_steps.py_func, "run_steps_serial"))
+_kernels: dict[tuple[bool, int, tuple[str, ...]], object] = {}
+
+
+def kernel(parallel: bool, method: int, loops: tuple[str, ...]):
+    """``run_steps`` compiled for networks of the neuron ``loops`` (``loops_of``) and
+    integration ``method`` (``contracts.METHOD_*``), on all threads (``parallel``) or
+    on the calling thread alone.
+
+    Each variant is compiled on its first call (or loaded from numba's cache) with
+    only its own loops, so a network compiles neither the other integration method
+    nor the kinds it does not have. The serial variant is for networks of a single
+    block: a parallel region would only add thread hand-offs (and, with other busy
+    processes on the machine, waits for descheduled threads).
+    """
+    key = (bool(parallel), int(method), tuple(loops))
+    if key not in _kernels:
+        unknown = set(loops) - set(LOOPS)
+        if unknown:
+            raise ValueError(f"kernel: loops={loops!r}; allowed: {list(LOOPS)}")
+        suffix = "_".join((METHOD_NAMES[method],) + tuple(loops))
+        name = f"run_steps_{suffix}" if parallel else f"run_steps_serial_{suffix}"
+        _kernels[key] = njit(cache=True, parallel=bool(parallel), error_model="numpy")(
+            twin(run_steps, name, advance_block=_advance_block(suffix, method, loops)))
+    return _kernels[key]
+
+
+_advance_blocks: dict[str, object] = {}
+
+
+def _advance_block(suffix: str, method: int, loops: tuple[str, ...]):
+    """``advance_block`` of ``loops`` and ``method``, one for the serial and the
+    parallel kernel (numba would otherwise compile it twice, into one cache file)."""
+    if suffix not in _advance_blocks:
+        constants = {}
+        for loop in loops:
+            constants[f"HAS_{loop.upper()}"] = True
+            constants[f"RUN_{loop.upper()}"] = neuron_loop(loop, method)
+        _advance_blocks[suffix] = njit(cache=True, error_model="numpy")(
+            twin(advance_block, f"advance_block_{suffix}", **constants))
+    return _advance_blocks[suffix]
+
+
+def kernels() -> dict[tuple[bool, int, tuple[str, ...]], object]:
+    """The kernel variants made in this process, by ``(parallel, method, loops)``."""
+    return dict(_kernels)

@@ -49,14 +49,15 @@ def limit_input(first, n_spiking, step, seed_hash, cells, state):
         state.emitted[now, i] = passed
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
                 plasticity, state, record_spikes):
     """Draw this step's spikes of the Poisson sources at positions [start, stop).
 
     A source with one synapse that is neither recorded nor plastic adds its spikes
     onto its target at once (the common background drive: no spike list, no second
-    pass); the others are listed. Returns ``(n_spiking, events delivered)``."""
+    pass); the others are listed. Returns ``(n_spiking, events delivered)``. Not
+    inlined: compiled once for all the kernel variants (``scheduler.kernel``)."""
     now = step_slot(step, state)
     events = 0
     for position in range(start, stop):
@@ -100,7 +101,7 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
     return n_spiking, events
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def array_run(start, stop, n_spiking, first, step, cells, state):
     """This step's spikes of the spike-array sources at positions [start, stop)."""
     now = step_slot(step, state)

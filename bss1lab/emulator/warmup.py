@@ -3,8 +3,9 @@
 ``python -m bss1lab.emulator.warmup`` runs, briefly, what the notebooks run: a
 single neuron of each cell type on the emulated wafer and on the ideal reference
 (both integration methods), the two seed networks on both, and a microcircuit with
-its Poisson background. numba caches what it compiles (``cache=True``), so a kernel
-started later loads it instead of compiling for about a minute. Binder runs this
+its Poisson background: every neuron loop with both integration methods, and the
+serial and parallel kernels (``not_warmed``). numba caches what it compiles
+(``cache=True``), so a kernel started later loads it instead of compiling. Binder runs this
 while it builds its image (``binder/postBuild``).
 """
 
@@ -14,7 +15,7 @@ import logging
 import time
 import warnings
 
-__all__ = ["warm_up"]
+__all__ = ["warm_up", "not_warmed"]
 
 
 def warm_up(verbose: bool = True) -> dict:
@@ -74,18 +75,36 @@ def warm_up(verbose: bool = True) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # clipped parameters and the like: not the point
             step()
-    from bss1lab.emulator import scheduler
-    unused = [name for name in ("run_steps", "run_steps_serial")
-              if not getattr(scheduler, name).signatures]
-    if unused:  # the course runs both: a warm-up that skips one leaves it to compile
-        raise RuntimeError(f"warm_up: the kernel(s) {unused} did not run; make the "
-                           "warm-up's networks cover them")
+    missing = not_warmed()
+    if missing:  # a kernel the warm-up skips compiles in a visitor's first run instead
+        raise RuntimeError(f"warm_up: {missing} did not run; make the warm-up's "
+                           "networks cover them")
     result = {"compilations": compilations() - before,
               "seconds": time.perf_counter() - started}
     if verbose:
         print(f"warm-up: {result['compilations']} compilations in {result['seconds']:.0f} s",
               flush=True)
     return result
+
+
+def not_warmed() -> list[str]:
+    """What the course runs and this process has not compiled (or loaded from the
+    cache): every neuron loop (each cell type with each integration method), and a
+    serial (one block: a single neuron) and a parallel kernel (the wafer's
+    2,083-neuron network)."""
+    from bss1lab.emulator import neuron, scheduler
+
+    ran = {(parallel, method, loops) for (parallel, method, loops), kernel
+           in scheduler.kernels().items() if kernel.signatures}
+    covered = {(loop, method) for _, method, loops in ran for loop in loops}
+    missing = [f"neuron_run_{loop}_{name}" for loop in neuron.LOOPS
+               for method, name in neuron.METHOD_NAMES.items()
+               if (loop, method) not in covered]
+    made = {parallel for parallel, _, _ in ran}
+    missing += [name for parallel, name in ((False, "a serial kernel"),
+                                            (True, "a parallel kernel"))
+                if parallel not in made]
+    return missing
 
 
 if __name__ == "__main__":
