@@ -343,3 +343,20 @@ def test_initialize_after_a_run_sets_the_membrane_then():
     np.testing.assert_allclose(v[later, 1], -65.0 + 5.0 * np.exp(-(t[later] - 50.0) / 10.0),
                                atol=1e-9)
     np.testing.assert_allclose(v[t <= 50.0, 1], -65.0)
+
+
+def test_initialize_on_a_view_sets_its_cells_and_initial_values_hold_what_was_drawn():
+    from pyNN.random import RandomDistribution
+    sim.setup(timestep=0.1, wafer=Wafer.ideal(), seed=4)
+    cells = sim.Population(6, sim.IF_cond_exp(**CELL), initial_values={"v": -65.0})
+    cells[1:3].initialize(v=-60.0)
+    cells[[4, 5]].initialize(v=RandomDistribution("uniform", low=-70.0, high=-66.0))
+    drawn = cells.initial_values["v"].evaluate()
+    # reading again gives the same numbers: the ones the run starts from
+    np.testing.assert_array_equal(cells.initial_values["v"].evaluate(), drawn)
+    np.testing.assert_array_equal(cells[1:3].initial_values["v"].evaluate(), [-60.0, -60.0])
+    assert np.all((drawn[4:] >= -70.0) & (drawn[4:] < -66.0))
+    cells.record("v")
+    sim.run(0.1)
+    v0 = cells.get_data().segments[0].analogsignals[0].magnitude[0]
+    np.testing.assert_array_equal(v0, drawn)

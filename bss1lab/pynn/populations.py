@@ -4,7 +4,10 @@ PyNN's names (the native names of bss1lab), read by ``build.build_network``."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 import numpy as np
+from lazyarray import larray as LazyArray
 from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
@@ -117,6 +120,44 @@ class PopulationView(_Parameters, common.PopulationView):
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
 
+    @property
+    def initial_values(self):
+        """The initial values of this view's cells, read from and written into the
+        population's (PyNN 0.13's common view raises NotImplementedError here, so
+        ``view.initialize(v=...)`` failed in every backend)."""
+        return _ViewInitialValues(self.grandparent, self._mask)
+
+
+class _ViewInitialValues(MutableMapping):
+    """A population's ``initial_values`` seen through a view's cell indices."""
+
+    def __init__(self, owner: "Population", indices: np.ndarray) -> None:
+        self._owner = owner
+        self._indices = indices
+
+    def __getitem__(self, variable):
+        return LazyArray(self._owner.initial_values[variable][self._indices], dtype=float)
+
+    def __setitem__(self, variable, value):
+        owner = self._owner
+        if variable in owner._initial:  # what was drawn for the run, view included
+            values = owner._initial[variable].copy()
+        else:
+            values = np.array(np.broadcast_to(
+                owner.initial_values[variable].evaluate(simplify=False), (owner.size,)),
+                dtype=float)
+            values[self._indices] = value.evaluate(simplify=False)
+        owner.initial_values[variable] = LazyArray(values, dtype=float)
+
+    def __delitem__(self, variable):
+        raise TypeError("a view's initial values cannot be removed, only set")
+
+    def __iter__(self):
+        return iter(self._owner.initial_values)
+
+    def __len__(self):
+        return len(self._owner.initial_values)
+
 
 class Population(_Parameters, common.Population):
     __doc__ = common.Population.__doc__
@@ -164,3 +205,13 @@ class Population(_Parameters, common.Population):
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
+
+    def initialize(self, **initial_values):
+        """PyNN's ``initialize``; ``initial_values`` then holds the values drawn for
+        the run (PyNN's lazy array would draw a RandomDistribution anew on every
+        read)."""
+        super().initialize(**initial_values)
+        for variable in initial_values:
+            if variable in self._initial:
+                self.initial_values[variable] = LazyArray(self._initial[variable].copy(),
+                                                          dtype=float)
