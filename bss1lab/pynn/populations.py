@@ -128,6 +128,14 @@ class PopulationView(_Parameters, common.PopulationView):
         return _ViewInitialValues(self.grandparent, self._mask)
 
 
+def _lazy(values: np.ndarray) -> LazyArray:
+    """``values`` as PyNN holds initial values: one number when all cells share it
+    (``evaluate(simplify=True)`` then gives that number, as in PyNN's backends)."""
+    if values.size and np.all(values == values[0]):
+        return LazyArray(float(values[0]), shape=values.shape, dtype=float)
+    return LazyArray(values, dtype=float)
+
+
 class _ViewInitialValues(MutableMapping):
     """A population's ``initial_values`` seen through a view's cell indices."""
 
@@ -147,7 +155,7 @@ class _ViewInitialValues(MutableMapping):
                 owner.initial_values[variable].evaluate(simplify=False), (owner.size,)),
                 dtype=float)
             values[self._indices] = value.evaluate(simplify=False)
-        owner.initial_values[variable] = LazyArray(values, dtype=float)
+        owner.initial_values[variable] = _lazy(values)
 
     def __delitem__(self, variable):
         raise TypeError("a view's initial values cannot be removed, only set")
@@ -213,5 +221,4 @@ class Population(_Parameters, common.Population):
         super().initialize(**initial_values)
         for variable in initial_values:
             if variable in self._initial:
-                self.initial_values[variable] = LazyArray(self._initial[variable].copy(),
-                                                          dtype=float)
+                self.initial_values[variable] = _lazy(self._initial[variable].copy())
