@@ -360,3 +360,24 @@ def test_initialize_on_a_view_sets_its_cells_and_initial_values_hold_what_was_dr
     sim.run(0.1)
     v0 = cells.get_data().segments[0].analogsignals[0].magnitude[0]
     np.testing.assert_array_equal(v0, drawn)
+
+
+def test_a_poisson_rate_crossing_the_dense_sparse_boundary_acts_at_once_and_no_burst():
+    # 100 Hz is drawn as intervals (sparse), 5,000 Hz as a count per step (dense)
+    sim.setup(wafer=Wafer.ideal(), seed=2)
+    noise = sim.Population(40, sim.SpikeSourcePoisson(rate=100.0), label="noise")
+    noise.record("spikes")
+    for rate in (5000.0, 100.0):
+        sim.run(200.0)
+        noise.set(rate=rate)
+    sim.run(200.0)
+    trains = noise.get_data().segments[0].spiketrains
+    times = np.concatenate([np.asarray(t.rescale("ms").magnitude) for t in trains])
+    # 40 sources x 0.2 s at 100, 5,000 and 100 Hz: 800, 40,000 and 800 spikes expected
+    # (Poisson sd 3.5 %, 0.5 %, 3.5 %)
+    counts = np.histogram(times, bins=[0.0, 200.0, 400.0, 600.0])[0]
+    np.testing.assert_allclose(counts / (40 * 0.2), [100.0, 5000.0, 100.0], rtol=0.15)
+    # no source makes up for the steps it was dense: no burst when it turns sparse
+    first_after = [t[(t > 400.0)][:3] for t in
+                   (np.asarray(s.rescale("ms").magnitude) for s in trains)]
+    assert max(np.sum(np.isclose(f, f[0])) if f.size else 0 for f in first_after) <= 2

@@ -165,6 +165,9 @@ class State(NamedTuple):
     cursor: np.ndarray           # next entry of each spike train
     poisson_next: np.ndarray     # sparse sources: time of the next spike, steps
     poisson_drawn: np.ndarray    # sparse sources: uniforms used so far
+    poisson_due: np.ndarray      # sparse sources: step of the next spike (int64; 0
+                                 # until the first draw): the sources' loop skips
+                                 # the others without reading their state
     ring: np.ndarray             # input due per slot (time) and column; float32 (the
                                  # weights' precision): half the memory traffic
     emitted: np.ndarray          # [step slot, cell] spikes emitted in the step

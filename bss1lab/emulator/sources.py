@@ -14,6 +14,9 @@ from bss1lab.emulator.buffers import take_tokens
 #: Poisson sources with fewer spikes than this per step draw the time of their next
 #: spike (exponential intervals) instead of a count every step.
 SPARSE_POISSON_MEAN = 0.25
+#: ``State.poisson_due`` of a sparse source whose next spike lies beyond any run
+#: (2**62 steps: no step number reaches it, and it fits int64).
+DUE_NEVER = float(2 ** 62)
 
 
 @njit(cache=True, error_model="numpy")
@@ -65,19 +68,31 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
         count = 0
         mean = cells.poisson_mean[i]
         dense = mean >= SPARSE_POISSON_MEAN
+        if not dense and state.poisson_due[i] > step:
+            continue  # a sparse source's next spike is due in a later step
         if not dense:
             # sparse: exponential intervals (in steps) from the source's own
             # numbered uniforms; poisson_next is the next spike's time in steps
-            if state.poisson_drawn[i] == 0 and mean > 0.0:
-                state.poisson_next[i] = (cells.active_from[i]
-                                         - np.log(1.0 - uniform(seed_hash, i, 0)) / mean)
-                state.poisson_drawn[i] = 1
+            if mean > 0.0 and (state.poisson_drawn[i] == 0 or (
+                    state.poisson_next[i] < step < cells.active_until[i])):
+                # the first draw, or a source that drew nothing since (it was dense
+                # or silent until a rate set between runs): its intervals start here,
+                # not at its last spike (spikes of a Poisson process have no memory;
+                # the time missed would come out as a burst)
+                state.poisson_next[i] = (
+                    max(cells.active_from[i], step)
+                    - np.log(1.0 - uniform(seed_hash, i, state.poisson_drawn[i])) / mean)
+                state.poisson_drawn[i] += 1
             while (state.poisson_drawn[i] > 0 and state.poisson_next[i] < step + 1
                    and state.poisson_next[i] < cells.active_until[i]):
                 count += 1
                 u = uniform(seed_hash, i, state.poisson_drawn[i])
                 state.poisson_next[i] -= np.log(1.0 - u) / mean
                 state.poisson_drawn[i] += 1
+            if state.poisson_drawn[i] > 0:
+                # the step of the next spike: floor(poisson_next), the first step
+                # whose test above can pass (capped: a mean near 0 draws far ahead)
+                state.poisson_due[i] = np.int64(min(state.poisson_next[i], DUE_NEVER))
         elif cells.active_from[i] <= step < cells.active_until[i]:
             # dense: invert one uniform per step; the guide table points close
             # to the count, the cumulative table finishes (its last entry is 1)
