@@ -8,9 +8,10 @@ ratio of the default's wall time to one thread's (the issue's target with the lo
 at most 1.1). Prints and saves JSON.
 
 ``--wait-policies`` runs every case under each of OpenMP's wait policies given
-(``PASSIVE``, bss1lab's default; ``ACTIVE``; ``default``: libgomp's own, spinning a
-while), to weigh what sleeping waiters cost on a quiet machine against what spinning
-ones cost on a shared one.
+(``bss1lab``: what ``import bss1lab`` sets, a short spin; ``PASSIVE``: sleep at once;
+``ACTIVE``: spin; ``default``: libgomp's own, spinning 300,000 turns), to weigh what
+sleeping waiters cost on a quiet machine against what spinning ones cost on a shared
+one.
 
 Usage: python bench/shared_core.py [--reduced] [--duration MS] [--only NETWORK ...]
                                    [--repeats N] [--wait-policies P ...]
@@ -49,7 +50,10 @@ def child(network: str, wafer_kind: str, duration: float, threads: int | None) -
 
 def measure(network: str, wafer_kind: str, duration: float, threads: int | None,
             loaded: bool, policy: str) -> dict:
-    env = dict(os.environ, OMP_WAIT_POLICY="" if policy == "default" else policy)
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    if policy != "bss1lab":  # else bss1lab's own choice (bss1lab/__init__.py)
+        env["OMP_WAIT_POLICY"] = "" if policy == "default" else policy
     command = [sys.executable, __file__, "--child", network, wafer_kind,
                "--duration", str(duration)]
     if threads is not None:
@@ -75,8 +79,8 @@ def main() -> None:
                         help="a 2,500-neuron Brunel and the 2,083-neuron one, 200 ms")
     parser.add_argument("--duration", type=float, default=None)
     parser.add_argument("--only", nargs="*", default=None, choices=list(ALL_NETWORKS))
-    parser.add_argument("--wait-policies", nargs="*", default=["PASSIVE"],
-                        choices=["PASSIVE", "ACTIVE", "default"])
+    parser.add_argument("--wait-policies", nargs="*", default=["bss1lab"],
+                        choices=["bss1lab", "PASSIVE", "ACTIVE", "default"])
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs of each case; the fastest counts")
     parser.add_argument("--output", type=Path, default=None)

@@ -17,11 +17,17 @@ import os
 from typing import Any
 
 # numba's OpenMP threading layer (libgomp) keeps a thread that waits at a barrier
-# spinning; when another process shares its core, the spinning takes the time the
-# awaited thread needs, and two threads ran 20x slower than one (bench/shared_core.py).
-# Waiting threads sleep instead, unless the user chose; libgomp reads this once, when
-# numba first loads it (its threads start at the first parallel run).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# spinning, by default for 300,000 turns: when another process shares its core, the
+# spinning takes the time the awaited thread needs (two threads ran 20x slower than
+# one, bench/shared_core.py). Sleeping at once (OMP_WAIT_POLICY=PASSIVE) costs a
+# wake-up at every meeting instead, which halved the speed of networks whose threads
+# meet every step (the microcircuit's 0.1 ms delays). A short spin (GOMP_SPINCOUNT)
+# catches the partner a step later on a free core and sleeps soon on a shared one,
+# where the engine's tuner moves to one thread anyway. Unless the user chose: libgomp
+# reads these once, when numba first loads it.
+WAIT_SPIN_COUNT = "5000"
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["GOMP_SPINCOUNT"] = WAIT_SPIN_COUNT
 
 __version__ = "0.1.0"
 _SUBMODULES = ("network", "hardware", "emulator", "experiments", "widgets")

@@ -17,8 +17,8 @@ So the engine uses, in this order of precedence:
 
 never more than numba's thread pool holds (``numba.config.NUMBA_NUM_THREADS``).
 Within a run, ``tuning.ThreadTuner`` drops to one thread while that is faster (a core
-shared with another process), and ``import bss1lab`` makes OpenMP's waiting threads
-sleep rather than spin (``OMP_WAIT_POLICY=PASSIVE`` unless set).
+shared with another process), and ``import bss1lab`` keeps OpenMP's waiting threads
+from spinning long (``GOMP_SPINCOUNT``, unless it or ``OMP_WAIT_POLICY`` is set).
 This module imports no numba: ``import bss1lab`` stays light.
 """
 
