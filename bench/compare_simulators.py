@@ -11,7 +11,11 @@ NEST and Brian2 get exactly the network bss1lab realised (the same cells, parame
 initial membrane potentials, synapses, weights and delays, translated to their models
 and units; written as ``.npz`` by ``peers/network_file.py``), so all compute the same
 thing. NEST's external drive is built as NEST users build it: ``poisson_generator``
-devices connected directly to their targets (``peers/nest_run.py``). Simulators that do
+devices connected directly to their targets (``peers/nest_run.py``). ``nest_pynn`` is
+the co-execution of the seed experiments: NEST, through PyNN, runs the network the
+emulated wafer realised (``bss1lab.experiments.to_pynn``; ``peers/nest_pynn_run.py``),
+compared with ``bss1lab_wafer``; PyNN's NEST backend routes Poisson sources through
+parrot neurons, so its time is not NEST's best. Simulators that do
 not install or import are reported with the error, never as zero.
 
 Networks: the full-scale balanced random network (12,500 IF_cond_exp neurons, fixed
@@ -53,7 +57,7 @@ NETWORKS = ["brunel_12500", "brunel_2083_wafer", "brunel_2500", "microcircuit_10
 DEFAULT_NETWORKS = ["brunel_12500", "brunel_2083_wafer"]
 REDUCED_NETWORKS = ["brunel_2500", "brunel_2083_wafer"]
 REDUCED_DURATION_MS = 200.0
-SIMULATORS = ["bss1lab_ideal", "bss1lab_wafer", "nest", "brian2_runtime",
+SIMULATORS = ["bss1lab_ideal", "bss1lab_wafer", "nest", "nest_pynn", "brian2_runtime",
               "brian2_standalone"]
 
 
@@ -115,13 +119,17 @@ def run_bss1lab(name: str, duration: float, wafer_kind: str) -> dict:
 
 
 #: Each peer: its virtual environment under ``bench/.venvs/``, the Python to make it
-#: with (None: this one), what to install, its runner script and its fixed arguments.
+#: with (None: this one), what to install, the modules it needs, its runner script and
+#: its fixed arguments. ``nest_pynn`` shares NEST's environment, with bss1lab and PyNN
+#: installed in it (its runner maps the network itself: it takes the network's name).
 PEERS = {
-    "nest": ("nest", None, ["nest-simulator"], "nest_run.py", []),
-    "brian2_runtime": ("brian2", (3, 13), ["brian2>=2.11", "cython"], "brian2_run.py",
-                       ["--device", "runtime"]),
-    "brian2_standalone": ("brian2", (3, 13), ["brian2>=2.11", "cython"], "brian2_run.py",
-                          ["--device", "standalone"]),
+    "nest": ("nest", None, ["nest-simulator"], ["nest"], "nest_run.py", []),
+    "nest_pynn": ("nest", None, ["nest-simulator", "-e", f"{HERE.parent}[pynn]"],
+                  ["nest", "pyNN.nest", "bss1lab"], "nest_pynn_run.py", []),
+    "brian2_runtime": ("brian2", (3, 13), ["brian2>=2.11", "cython"], ["brian2"],
+                       "brian2_run.py", ["--device", "runtime"]),
+    "brian2_standalone": ("brian2", (3, 13), ["brian2>=2.11", "cython"], ["brian2"],
+                          "brian2_run.py", ["--device", "standalone"]),
 }
 
 
@@ -147,18 +155,19 @@ def python_at_least(version: tuple[int, int]) -> str:
 def peer_python(peer: str, install: bool) -> str:
     """The Python of ``peer``'s virtual environment, made and filled first when it is
     missing and ``install`` is True; raises RuntimeError saying what failed."""
-    folder, version, packages, _, _ = PEERS[peer]
+    folder, version, packages, modules, _, _ = PEERS[peer]
     venv = VENVS / folder
     python = venv / "bin" / "python"
-    module = "nest" if peer == "nest" else "brian2"
-    if python.exists() and subprocess.run([python, "-c", f"import {module}"],
-                                          capture_output=True).returncode == 0:
+    check = [python, "-c", "; ".join(f"import {module}" for module in modules)]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
         return str(python)
     if not install:
-        raise RuntimeError(f"{venv} has no {module} (run without --no-install to make it)")
+        raise RuntimeError(f"{venv} lacks one of {modules} (run without --no-install "
+                           "to make it)")
     base = python_at_least(version) if version else sys.executable
-    for command in ([base, "-m", "venv", str(venv)],
-                    [python, "-m", "pip", "install", "-q", "numpy", *packages]):
+    commands = [] if python.exists() else [[base, "-m", "venv", str(venv)]]
+    commands.append([python, "-m", "pip", "install", "-q", "numpy", *packages])
+    for command in commands:
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"{' '.join(map(str, command))} failed: "
@@ -199,10 +208,10 @@ def command_of(simulator: str, network: str, args, pythons: dict) -> list:
     if simulator.startswith("bss1lab"):
         return [sys.executable, str(Path(__file__).resolve()), "--child", simulator,
                 network, *common]
-    _, _, _, script, fixed = PEERS[simulator]
+    _, _, _, _, script, fixed = PEERS[simulator]
     extra = ["--method", args.brian2_method] if simulator.startswith("brian2") else []
-    return [pythons[simulator], script, str(network_path(network)), *common, *fixed,
-            *extra]
+    given = network if simulator == "nest_pynn" else str(network_path(network))
+    return [pythons[simulator], script, given, *common, *fixed, *extra]
 
 
 def network_path(name: str) -> Path:
@@ -270,7 +279,7 @@ def main() -> None:
     results = []
     for network in networks:
         for simulator in wanted:
-            if simulator == "bss1lab_wafer" and network.startswith("microcircuit"):
+            if simulator in ("bss1lab_wafer", "nest_pynn") and network.startswith("microcircuit"):
                 continue  # current-based: the wafer runs conductance-based models only
             if simulator in missing:
                 entry = {"simulator": simulator, "network": network,
@@ -286,6 +295,12 @@ def main() -> None:
         if base and "wall_time_s" in entry:
             entry["wall_time_vs_bss1lab_ideal"] = entry["wall_time_s"] / base["wall_time_s"]
             entry["rate_vs_bss1lab_ideal"] = entry["mean_rate_hz"] / base["mean_rate_hz"]
+        wafer = next((r for r in results if r["network"] == entry["network"]
+                      and r["simulator"] == "bss1lab_wafer" and "wall_time_s" in r), None)
+        if entry["simulator"] == "nest_pynn" and wafer and "wall_time_s" in entry:
+            # co-execution: NEST on the network the wafer realised, against the wafer
+            entry["wall_time_vs_bss1lab_wafer"] = entry["wall_time_s"] / wafer["wall_time_s"]
+            entry["rate_vs_bss1lab_wafer"] = entry["mean_rate_hz"] / wafer["mean_rate_hz"]
     report = {"machine_cores": os.cpu_count(), "threads": args.threads,
               "load_average_at_start": os.getloadavg(), "reduced": args.reduced,
               "results": results}
