@@ -94,7 +94,7 @@ def run_bss1lab(name: str, duration: float, wafer_kind: str) -> dict:
     from bss1lab.emulator.engine import Emulation
     from bss1lab.emulator.threads import engine_threads
     from bss1lab.hardware import Wafer
-    from network_file import NetworkFile, Population, spike_statistics
+    from network_file import counted, spike_statistics
     network = build(name)
     wafer = Wafer() if wafer_kind == "wafer" else Wafer.ideal()
     started = time.perf_counter()
@@ -105,14 +105,9 @@ def run_bss1lab(name: str, duration: float, wafer_kind: str) -> dict:
     # as NEST's and Brian2's code generation is not in their emulation time either
     Emulation(mapped, seed=2).run(1.0)
     chunk = emulation.run(duration)
-    realised = mapped.network
-    populations = [Population(p.label, type(p.cell_type).__name__, p.start, p.stop, {},
-                              "", dict(p.parameters)) for p in realised.populations]
-    counted = NetworkFile(populations, realised.pre, realised.post, realised.weight,
-                          realised.receptor == 1, realised.delay)
     return {"wall_time_s": chunk.wall_time_s, "cpu_time_s": chunk.cpu_time_s,
             "build_time_s": build_time,
-            **spike_statistics(counted, chunk.spike_counts, duration),
+            **spike_statistics(counted(mapped.network), chunk.spike_counts, duration),
             "events_counted": int(chunk.synaptic_events),
             "input_dropped": int(chunk.input_dropped.sum()), "threads": engine_threads(),
             "version": __version__}

@@ -31,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from network_file import NetworkFile, Population, peak_memory_mb, report, spike_statistics  # noqa: E402,E501
+from network_file import counted, peak_memory_mb, report, spike_statistics  # noqa: E402
 
 #: The bench's mapping seed (``compare_simulators.run_bss1lab``).
 MAPPING_SEED = 1
@@ -86,8 +86,7 @@ def main() -> None:
     started = time.perf_counter()
     sim.run(args.duration)
     wall = time.perf_counter() - started
-    counts = np.zeros(realised.n_cells if hasattr(realised, "n_cells")
-                      else sum(p.size for p in realised.populations), dtype=np.int64)
+    counts = np.zeros(mapped.network.n_cells, dtype=np.int64)
     start = 0
     for part, population in zip(realised.populations, built["populations"].values()):
         if population in neurons:
@@ -95,12 +94,8 @@ def main() -> None:
             counts[start:start + part.size] = [spiked[i] for i in population.all_cells]
         start += part.size
     sim.end()
-    net = mapped.network
-    counted = NetworkFile([Population(p.label, type(p.cell_type).__name__, p.start, p.stop,
-                                      {}, "", dict(p.parameters)) for p in net.populations],
-                          net.pre, net.post, net.weight, net.receptor == 1, net.delay)
     report({"wall_time_s": wall, "build_time_s": build_time,
-            **spike_statistics(counted, counts, args.duration), "threads": args.threads,
+            **spike_statistics(counted(mapped.network), counts, args.duration), "threads": args.threads,
             "version": f"NEST {sim.nest.__version__}, PyNN {pyNN.__version__}",
             "synapses_lost_on_the_wafer": int(mapped.report["synapses_lost"]),
             "neurons_reset_moved_below_threshold": moved,

@@ -106,6 +106,15 @@ def load(path: Path) -> NetworkFile:
                            data["inhibitory"], data["delay"])
 
 
+def counted(realised) -> NetworkFile:
+    """What `spike_statistics` needs of a ``RealisedNetwork`` (populations with their
+    parameters, and the synapses), without writing it to a file."""
+    populations = [Population(p.label, type(p.cell_type).__name__, p.start, p.stop, {},
+                              "", dict(p.parameters)) for p in realised.populations]
+    return NetworkFile(populations, realised.pre, realised.post, realised.weight,
+                       realised.receptor == 1, realised.delay)
+
+
 def spike_statistics(network: NetworkFile, spike_counts: np.ndarray,
                      duration: float) -> dict:
     """The result fields every simulator reports, from the neurons' spike counts.
