@@ -347,3 +347,51 @@ def test_routed_delays_shorter_than_a_step_take_one_step_and_are_counted(small_n
     assert ds.attrs["delays_raised_to_dt"] > 0.9 * ds.attrs["synapses"]
     assert run(small_network, 50.0, wafer=only("routed_delays"), seed=1).attrs[
         "delays_raised_to_dt"] < 0.01 * ds.attrs["synapses"]
+
+
+def _fresh_decisions(wafer, network, seed):
+    """Placement and routing decided with nothing kept."""
+    from bss1lab.hardware import pipeline
+    pipeline._RECENT_PLACEMENTS.clear()
+    pipeline._RECENT_ROUTINGS.clear()
+    mapped = wafer.map(network, seed)
+    return mapped.placement, mapped.routing
+
+
+def _same_decisions(a, b):
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in vars(a))
+
+
+def test_mapping_a_structure_again_takes_the_kept_placement_and_routing():
+    from bss1lab.network.brunel import brunel_network
+    wafer = Wafer()
+    placement, routing = _fresh_decisions(wafer, brunel_network("hardware", n_neurons=300,
+                                                                g=5.0), 3)
+    # other weights, same structure: the decisions are the kept ones, and read-only
+    again = wafer.map(brunel_network("hardware", n_neurons=300, g=7.0), 3)
+    assert again.placement is placement and again.routing is routing
+    assert not routing.realised.flags.writeable
+    # and exactly what deciding anew gives
+    fresh_placement, fresh_routing = _fresh_decisions(
+        wafer, brunel_network("hardware", n_neurons=300, g=7.0), 3)
+    assert _same_decisions(fresh_placement, placement)
+    assert _same_decisions(fresh_routing, routing)
+
+
+def test_what_placement_reads_decides_anew_when_it_changes():
+    from bss1lab.network.brunel import brunel_network
+    wafer = Wafer()
+    placement, routing = _fresh_decisions(wafer, brunel_network("hardware", n_neurons=300), 3)
+    # the sources' rates (they fill the input links), the chip, the connectivity's seed
+    for changed_wafer, network, seed in (
+            (wafer, brunel_network("hardware", n_neurons=300, eta=4.0), 3),
+            (Wafer(seed=1), brunel_network("hardware", n_neurons=300), 3),
+            (wafer, brunel_network("hardware", n_neurons=300), 4)):
+        mapped = changed_wafer.map(network, seed)
+        assert mapped.placement is not placement
+        # (the routing may still be the kept one: the rates alone can leave the
+        # placement, all it reads, as it was)
+        fresh_placement, fresh_routing = _fresh_decisions(changed_wafer, network, seed)
+        assert _same_decisions(fresh_placement, mapped.placement)
+        assert _same_decisions(fresh_routing, mapped.routing)
+        placement, routing = fresh_placement, fresh_routing

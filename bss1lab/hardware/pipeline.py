@@ -25,8 +25,10 @@ True
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 
@@ -34,7 +36,7 @@ from bss1lab.errors import DoesNotFitWafer
 from bss1lab.hardware import links, streams
 from bss1lab.hardware.geometry import wafer_geometry
 from bss1lab.hardware.mapped import MappedNetwork
-from bss1lab.hardware.placement import Placement, place
+from bss1lab.hardware.placement import Placement, place, source_rates
 from bss1lab.hardware.plasticity import stp_models, wafer_plasticity
 from bss1lab.hardware.report import mapping_reports
 from bss1lab.hardware.routing import Routing, route, routed_delays
@@ -52,6 +54,66 @@ if TYPE_CHECKING:
 __all__ = ["check_capacity", "check_cell_types", "place_cells", "route_synapses",
            "program_parameters", "program_weights", "program_delays", "program",
            "ideal_mapping", "ProgrammedParameters"]
+
+
+_Decision = TypeVar("_Decision", Placement, Routing)
+
+
+class _RecentDecisions:
+    """The last few placements (or routings), by a digest of everything they were
+    decided from. Both are pure functions of their inputs, so a kept one is exactly
+    what deciding anew would give: mapping a structure again (a panel's g slider or
+    duration, a script run twice, a sweep over weights) skips the work. Their arrays
+    are made read-only, since several mappings may then share them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[bytes, _Decision] = OrderedDict()
+
+    def get(self, network: RealisedNetwork, inputs: tuple,
+            decide: Callable[[], _Decision]) -> _Decision:
+        """The decision ``decide()`` makes from ``inputs`` (everything it reads),
+        kept or made (and kept, unless ``network`` is too large)."""
+        if network.n_synapses > KEPT_MAX_SYNAPSES:
+            return decide()
+        key = _digest(*inputs)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        decision = decide()
+        for field in dataclasses.fields(decision):
+            value = getattr(decision, field.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        self._kept[key] = decision
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return decision
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+#: Placements and routings kept, of networks of at most ``KEPT_MAX_SYNAPSES``
+#: synapses (a routing holds 9 bytes per synapse: two kept take at most 72 MB; larger
+#: networks are placed and routed anew, which then costs more than the digest saves).
+KEPT_DECISIONS = 2
+KEPT_MAX_SYNAPSES = 4_000_000
+_RECENT_PLACEMENTS = _RecentDecisions(KEPT_DECISIONS)
+_RECENT_ROUTINGS = _RecentDecisions(KEPT_DECISIONS)
+
+
+def _digest(*parts: object) -> bytes:
+    """A digest of numbers, arrays (their dtype, shape and bytes) and reprs."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(repr((part.dtype.str, part.shape)).encode())
+            digest.update(np.ascontiguousarray(part).data)
+        else:
+            digest.update(repr(part).encode())
+        digest.update(b"\x00")
+    return digest.digest()
 
 
 def check_cell_types(wafer: "Wafer", network: Network) -> None:
@@ -128,16 +190,26 @@ def place_cells(wafer: "Wafer", network: RealisedNetwork,
     capacity = ((links.bio_rate(links.INPUT_LINK_LIMIT_HZ, wafer.speedup),
                  links.bio_rate(links.INPUT_FPGA_LIMIT_HZ, wafer.speedup))
                 if wafer.input_limits else (np.inf, np.inf))
-    return place(network, _available(wafer), failed, wafer.neuron_size, isolated,
-                 *capacity)
+    available = _available(wafer)
+    # everything place() reads of the network: its cells, its synapses, the sources' rates
+    inputs = ([(p.start, p.stop, p.is_source) for p in network.populations], network.pre,
+              network.post, source_rates(network), available, failed, wafer.neuron_size,
+              isolated, capacity)
+    return _RECENT_PLACEMENTS.get(network, inputs, lambda: place(
+        network, available, failed, wafer.neuron_size, isolated, *capacity))
 
 
 def route_synapses(wafer: "Wafer", network: RealisedNetwork,
                    placement: Placement) -> Routing:
     """Step 2: decide which synapses the synapse drivers realise (all of them when
     ``routing_loss`` is off) and which share their rows."""
-    return route(network, placement.hicann, placement.first_denmem, wafer.neuron_size,
-                 limit_drivers=wafer.routing_loss)
+    # everything route() reads of the network: its synapses and their receptors
+    inputs = (network.n_cells, network.is_source, network.pre, network.post,
+              network.receptor, placement.hicann, placement.first_denmem,
+              wafer.neuron_size, wafer.routing_loss)
+    return _RECENT_ROUTINGS.get(network, inputs, lambda: route(
+        network, placement.hicann, placement.first_denmem, wafer.neuron_size,
+        limit_drivers=wafer.routing_loss))
 
 
 class ProgrammedParameters(NamedTuple):

@@ -177,7 +177,10 @@ class Wafer:
         """Realise ``network`` and map it onto this wafer.
 
         The steps (see ``hardware.pipeline``): draw the network, place its cells,
-        route its synapses, then program the parameters, weights and delays.
+        route its synapses, then program the parameters, weights and delays. A
+        placement or routing decided from the same inputs in one of the last two
+        mappings is taken as it was (they are pure functions of what they read), so
+        mapping a structure again with other weights costs only the programming.
 
         Parameters
         ----------
