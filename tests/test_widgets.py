@@ -3,6 +3,7 @@ reproduces their result."""
 
 import functools
 import html
+import json
 import threading
 import time
 
@@ -34,7 +35,7 @@ def test_random_network_panel_runs_on_change_and_shows_its_code():
     panel = widgets.RandomNetworkPanel(duration=200.0)
     first = panel.wait(60)
     assert panel.error is None and first is not None
-    assert len(panel.raster.source.data["time"]) > 0
+    assert panel.raster.spike_times().size > 0
     assert "synapses lost" in panel.report.value
     # two quick changes: the first run is stopped and dropped, the last one is shown
     panel.controls["n_neurons"].value = 600
@@ -127,7 +128,7 @@ def test_rapid_changes_with_bokehjs_messages_in_between_end_in_the_last_run():
     assert panel.error is None and "variation x0," in ds.attrs["wafer"]
     assert panel.values["variation"] == 0.0
     # the raster shows the last run, and its title says so
-    assert len(raster.source.data["time"]) == ds.sizes["spike"] == raster.total
+    assert raster.spike_times().size == ds.sizes["spike"] == raster.total
     assert raster.figure.title.text == "spikes"
 
 
@@ -254,3 +255,22 @@ def test_a_view_drawn_after_a_run_shows_the_runs_figures():
     assert np.sum(bars.data["top"]) == pytest.approx(2.0)  # each state's fractions
     assert drawn.get_model_by_id(panel.plot.figure.xaxis[0].id).axis_label == "tau_m (ms)"
     assert ds.attrs["wafer_seed"] == 0
+
+
+@pytest.mark.filterwarnings("ignore:Wafer.map")
+def test_a_finished_run_redraws_its_figures_with_ranges_that_follow_the_new_data():
+    panel = widgets.MicrocircuitPanel(duration=300.0, auto_run=False)
+    panel.start()
+    panel.wait(300)
+    model, y_range = panel.models[0], panel.rates.figure.y_range
+    # BokehJS sends back the extent it drew the first run's rates in
+    for attr, new in (("start", 0.0), ("end", 10.0)):
+        model._sync_model(model, {"event": "jsevent", "kind": "ModelChanged",
+                                  "model": {"id": y_range.id}, "attr": attr, "new": new}, [])
+    panel.controls["flavour"].value = "hardware"  # rates above 10 Hz
+    panel.wait(300)
+    assert panel.error is None
+    # the redrawn document leaves the range to follow the data, not fixed at 0..10
+    assert np.isnan(y_range.start) and np.isnan(y_range.end)
+    drawn = json.dumps(model.render_bundle)
+    assert '"end": 10.0' not in drawn[drawn.index(f'"id": "{y_range.id}"'):][:200]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import threading
 from typing import Iterable, Iterator
 
 from bokeh.model import Model
+from bokeh.models import DataRange1d
 from jupyter_bokeh.widgets import BokehModel
 
 __all__ = ["Figure", "LockedBokehModel", "ensure_bokehjs", "DOCUMENT_LOCK"]
@@ -130,11 +132,15 @@ class LockedBokehModel(BokehModel):
     @contextlib.contextmanager
     def redrawing(self) -> Iterator[None]:
         """Changes made inside reach every view, present and future, as the whole
-        document, once."""
+        document, once. Its data ranges start afresh: BokehJS sends back the
+        extent it computed for the data shown so far, and in a whole document those
+        would come back as fixed limits, hiding new data beyond them."""
         with DOCUMENT_LOCK:
             self._redrawing = True
             try:
                 yield
             finally:
+                for data_range in self._document.select({"type": DataRange1d}):
+                    data_range.start = data_range.end = math.nan  # its defaults: follow the data
                 self._redrawing = False
                 self.render_bundle = self._model_to_traits(self._model)
