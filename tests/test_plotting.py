@@ -23,15 +23,34 @@ def runs():
 def test_raster_shows_every_recorded_spike_and_redraws(runs):
     wafer, ideal = runs
     raster = plotting.Raster(wafer)
-    assert len(raster.source.data["time"]) == wafer.sizes["spike"]
+    assert raster.spike_times().size == wafer.sizes["spike"]
     figure = raster.figure
     raster.update(ideal)
     assert raster.figure is figure
-    np.testing.assert_array_equal(raster.source.data["time"], ideal.spike_time.values)
+    np.testing.assert_array_equal(raster.spike_times(), ideal.spike_time.values)
     # rows: one per recorded neuron, in network order
-    assert raster.source.data["row"].max() < int(ideal.spikes_recorded.sum())
+    assert raster.rows().max() < int(ideal.spikes_recorded.sum())
     thin = plotting.Raster(ideal, max_spikes=100)
-    assert len(thin.source.data["time"]) == 100 and "100 of" in thin.figure.title.text
+    assert thin.spike_times().size == 100 and "100 of" in thin.figure.title.text
+
+
+def test_a_raster_has_a_renderer_per_population_with_numbers_only(runs):
+    wafer, _ = runs
+    raster = plotting.Raster(wafer)
+    assert sorted(raster.sources) == ["E", "I"]
+    for label, source in raster.sources.items():
+        # nothing per spike goes to the browser as text
+        assert all(np.asarray(column).dtype.kind in "iuf" for column in source.data.values())
+        mine = wafer.spike_population.values == label
+        np.testing.assert_array_equal(source.data["time"], wafer.spike_time.values[mine])
+    assert [item.label.value for item in raster.legend.items] == ["E", "I"]
+    # a Dataset of other populations: theirs are shown, the earlier ones hidden and empty
+    single = wafer.assign_coords(population=("neuron", np.where(
+        wafer.population.values == "E", "exc", "inh")))
+    raster.update(single)
+    assert [item.label.value for item in raster.legend.items] == ["exc", "inh"]
+    assert not any(r.visible for label, r in raster._renderers.items() if label in ("E", "I"))
+    assert len(raster.sources["E"].data["time"]) == 0
 
 
 
@@ -41,12 +60,12 @@ def test_a_streamed_raster_stays_within_its_limit_and_its_title_says_so(runs):
     raster = plotting.Raster(wafer, max_spikes=limit)
     assert raster.figure.title.text == "Spike raster"  # all shown
     raster.stream(ideal)  # a later chunk: only half of it fits
-    shown = len(raster.source.data["time"])
+    shown = raster.spike_times().size
     total = wafer.sizes["spike"] + ideal.sizes["spike"]
     assert shown == limit
     assert raster.figure.title.text == f"Spike raster ({shown:,} of {total:,} spikes shown)"
     raster.update(ideal)  # a new run: title and data start afresh
-    assert len(raster.source.data["time"]) == ideal.sizes["spike"]
+    assert raster.spike_times().size == ideal.sizes["spike"]
     assert raster.figure.title.text == "Spike raster"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from bokeh.models import ColumnDataSource, FactorRange, HoverTool
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Legend, LegendItem
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
@@ -31,6 +31,10 @@ class Raster:
     """Spike raster: one dot per recorded spike, a row per neuron, populations stacked
     and coloured; hovering names the neuron and gives bio and wafer time.
 
+    Each population is a renderer of its own, with numbers only in its columns (a
+    column of labels would go to the browser, and through bokeh's serialiser, one
+    string per spike); the legend hides a population on a click.
+
     Parameters
     ----------
     ds : xarray.Dataset, optional
@@ -39,6 +43,12 @@ class Raster:
         At most this many spikes are drawn (evenly thinned beyond, and said so in the
         title): a browser draws some 10^5 dots fluidly.
     title : str
+
+    Attributes
+    ----------
+    sources : dict of str to ColumnDataSource
+        Per population label, the spikes drawn (``time``, ``row``, ``local_index``,
+        ``hardware_time``); the populations of earlier Datasets stay, empty.
     """
 
     def __init__(self, ds: xr.Dataset | None = None, *, max_spikes: int = 100_000,
@@ -46,45 +56,74 @@ class Raster:
         self.max_spikes = int(max_spikes)
         #: Spikes drawn, and spikes in the Datasets given since the last ``update``.
         self.shown, self.total = 0, 0
-        self.source = ColumnDataSource(self._empty())
+        self.sources: dict[str, ColumnDataSource] = {}
+        self._renderers: dict = {}
         self.figure = figure(width=WIDTH, height=320, title=title,
                              x_axis_label="biological time (ms)", y_axis_label="neuron",
                              tools="pan,box_zoom,wheel_zoom,reset,save",
                              output_backend="webgl")
-        self.figure.scatter("time", "row", source=self.source, color="color", size=2,
-                            alpha=0.7, legend_field="population")
         self.figure.add_tools(HoverTool(tooltips=[
-            ("population", "@population"), ("neuron", "@local_index"),
+            ("population", "$name"), ("neuron", "@local_index"),
             ("time", "@time{0.0} ms"), ("on the wafer", "@hardware_time{0.000} us")]))
-        self.figure.legend.location = "top_right"
-        self.figure.legend.click_policy = "hide"
+        self.legend = Legend(location="top_right", click_policy="hide")
+        self.figure.add_layout(self.legend)
         self._title = title
         if ds is not None:
             self.update(ds)
 
     @staticmethod
     def _empty() -> dict:
-        return {"time": [], "row": [], "population": [], "local_index": [],
-                "hardware_time": [], "color": []}
+        return {"time": [], "row": [], "local_index": [], "hardware_time": []}
 
-    def _data(self, ds: xr.Dataset, limit: int) -> dict:
-        """The columns of ``ds``'s spikes, evenly thinned to at most ``limit``."""
+    def _data(self, ds: xr.Dataset, limit: int) -> dict[str, dict]:
+        """The columns of ``ds``'s spikes per population label (in network order),
+        evenly thinned to at most ``limit`` in all."""
         recorded = ds.spikes_recorded.values
         # rows: recorded cells only, in network order
         row_of_cell = np.cumsum(recorded) - 1
         time = ds.spike_time.values
         cell = ds.spike_neuron.values
-        keep = slice(None)
         if time.size > limit:
             keep = np.linspace(0, time.size - 1, max(limit, 0)).astype(np.int64)
-        populations = ds.population.values
-        colors = population_colors(populations[recorded])
-        population = populations[cell[keep]]
-        return {"time": time[keep], "row": row_of_cell[cell[keep]],
-                "population": population,
-                "local_index": ds.local_index.values[cell[keep]],
-                "hardware_time": time[keep] / _speedup(ds) * 1e3,
-                "color": np.array([colors[p] for p in population], dtype=object)}
+            time, cell = time[keep], cell[keep]
+        labels, code = np.unique(ds.population.values, return_inverse=True)
+        spike_code = code[cell]
+        data = {}
+        for label in dict.fromkeys(ds.population.values[recorded]):
+            mine = spike_code == np.searchsorted(labels, label)
+            data[label] = {"time": time[mine], "row": row_of_cell[cell[mine]],
+                           "local_index": ds.local_index.values[cell[mine]],
+                           "hardware_time": time[mine] / _speedup(ds) * 1e3}
+        return data
+
+    def _source(self, label: str) -> ColumnDataSource:
+        """The source of population ``label``, made with its renderer the first time."""
+        if label not in self.sources:
+            self.sources[label] = ColumnDataSource(self._empty())
+            self._renderers[label] = self.figure.scatter(
+                "time", "row", source=self.sources[label], size=2, alpha=0.7, name=label)
+        return self.sources[label]
+
+    def _show_populations(self, labels) -> None:
+        """Colour and list in the legend the populations ``labels``, in this order
+        (``population_colors``); the others' renderers are hidden."""
+        colors = population_colors(labels)
+        for label, renderer in self._renderers.items():
+            renderer.visible = label in colors
+            if label in colors:
+                renderer.glyph.fill_color = renderer.glyph.line_color = colors[label]
+        self.legend.items = [LegendItem(label=label, renderers=[self._renderers[label]])
+                             for label in colors]
+
+    def spike_times(self) -> np.ndarray:
+        """The times of the spikes drawn (ms), time-sorted."""
+        return np.sort(np.concatenate([np.asarray(s.data["time"], dtype=float)
+                                       for s in self.sources.values()] or [np.empty(0)]))
+
+    def rows(self) -> np.ndarray:
+        """The rows of the spikes drawn (in no particular order)."""
+        return np.concatenate([np.asarray(s.data["row"], dtype=np.int64)
+                               for s in self.sources.values()] or [np.empty(0, np.int64)])
 
     def _retitle(self) -> None:
         self.figure.title.text = (
@@ -94,17 +133,27 @@ class Raster:
     def update(self, ds: xr.Dataset) -> None:
         """Show the spikes of ``ds`` instead."""
         data = self._data(ds, self.max_spikes)
-        self.shown, self.total = len(data["time"]), int(ds.sizes.get("spike", 0))
-        self.source.data = data
+        for label in data:
+            self._source(label)
+        for label, source in self.sources.items():
+            source.data = data.get(label, self._empty())
+        self._show_populations(list(data))
+        self.shown = sum(len(d["time"]) for d in data.values())
+        self.total = int(ds.sizes.get("spike", 0))
         self._retitle()
 
     def stream(self, ds: xr.Dataset) -> None:
         """Add the spikes of ``ds`` (a later chunk of the same run) to those shown,
         within ``max_spikes`` in all (the title says how many are shown)."""
         data = self._data(ds, self.max_spikes - self.shown)
-        self.shown += len(data["time"])
+        new = [label for label in data if label not in self.sources]
+        for label, columns in data.items():
+            self._source(label).stream(columns)
+        if new:
+            self._show_populations([*(l for l in self._renderers
+                                      if self._renderers[l].visible), *new])
+        self.shown += sum(len(d["time"]) for d in data.values())
         self.total += int(ds.sizes.get("spike", 0))
-        self.source.stream(data)
         self._retitle()
 
 
