@@ -351,9 +351,8 @@ def test_routed_delays_shorter_than_a_step_take_one_step_and_are_counted(small_n
 
 def _fresh_decisions(wafer, network, seed):
     """Placement and routing decided with nothing kept."""
-    from bss1lab.hardware import pipeline
-    pipeline._RECENT_PLACEMENTS.clear()
-    pipeline._RECENT_ROUTINGS.clear()
+    from bss1lab.hardware.pipeline import forget_decisions
+    forget_decisions()
     mapped = wafer.map(network, seed)
     return mapped.placement, mapped.routing
 
@@ -371,6 +370,10 @@ def test_mapping_a_structure_again_takes_the_kept_placement_and_routing():
     again = wafer.map(brunel_network("hardware", n_neurons=300, g=7.0), 3)
     assert again.placement is placement and again.routing is routing
     assert not routing.realised.flags.writeable
+    # what reaches the user is a copy, theirs to change
+    assert again.hicann.flags.writeable
+    ds = run(again, 10.0)
+    ds["hicann_drivers_used"] += 1
     # and exactly what deciding anew gives
     fresh_placement, fresh_routing = _fresh_decisions(
         wafer, brunel_network("hardware", n_neurons=300, g=7.0), 3)

@@ -141,3 +141,12 @@ def test_legends_neither_cover_bars_nor_run_off_the_map(runs):
     (legend,) = wafer_map.figure.below[-1:]
     assert isinstance(legend, Legend)
     assert legend_row_width(legend) <= wafer_map.figure.width
+
+
+def test_a_population_hidden_in_the_legend_stays_hidden_in_the_next_run(runs):
+    wafer, ideal = runs
+    raster = plotting.Raster(wafer)
+    raster._renderers["I"].visible = False  # what a click on the legend's "I" sends back
+    raster.update(ideal)
+    assert not raster._renderers["I"].visible and raster._renderers["E"].visible
+    assert [item.label.value for item in raster.legend.items] == ["E", "I"]

@@ -111,9 +111,18 @@ class LockedBokehModel(BokehModel):
 
     _redrawing = False
 
+    def __init__(self, model, **kwargs) -> None:
+        #: (range id, "start" or "end") that BokehJS has sent back since the last redraw
+        self._browser_limits: set[tuple[str, str]] = set()
+        super().__init__(model, **kwargs)
+
     def _sync_model(self, model, content, buffers) -> None:
         with DOCUMENT_LOCK:
             super()._sync_model(model, content, buffers)
+            if content.get("kind") == "ModelChanged" and content.get("attr") in (
+                    "start", "end"):
+                self._browser_limits.add((content["model"]["id"], content["attr"]))
+
 
     def _document_patched(self, event) -> None:
         if not self._redrawing:
@@ -132,15 +141,19 @@ class LockedBokehModel(BokehModel):
     @contextlib.contextmanager
     def redrawing(self) -> Iterator[None]:
         """Changes made inside reach every view, present and future, as the whole
-        document, once. Its data ranges start afresh: BokehJS sends back the
-        extent it computed for the data shown so far, and in a whole document those
-        would come back as fixed limits, hiding new data beyond them."""
+        document, once. The limits of its data ranges that came from the browser
+        are dropped: BokehJS sends back the extent it computed for the data shown so
+        far (and a zoom), and in a whole document those would come back as fixed
+        limits, hiding new data beyond them; limits set in Python stay."""
         with DOCUMENT_LOCK:
             self._redrawing = True
             try:
                 yield
             finally:
                 for data_range in self._document.select({"type": DataRange1d}):
-                    data_range.start = data_range.end = math.nan  # its defaults: follow the data
+                    for attr in ("start", "end"):
+                        if (data_range.id, attr) in self._browser_limits:
+                            setattr(data_range, attr, math.nan)  # the default: the data's
+                self._browser_limits.clear()
                 self._redrawing = False
                 self.render_bundle = self._model_to_traits(self._model)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple, Sequence, TypeVar
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_capacity", "check_cell_types", "place_cells", "route_synapses",
            "program_parameters", "program_weights", "program_delays", "program",
-           "ideal_mapping", "ProgrammedParameters"]
+           "ideal_mapping", "ProgrammedParameters", "forget_decisions"]
 
 
 _Decision = TypeVar("_Decision", Placement, Routing)
@@ -69,6 +70,7 @@ class _RecentDecisions:
     def __init__(self, size: int) -> None:
         self.size = size
         self._kept: OrderedDict[bytes, _Decision] = OrderedDict()
+        self._lock = threading.Lock()  # a panel maps in its own thread
 
     def get(self, network: RealisedNetwork, inputs: tuple,
             decide: Callable[[], _Decision]) -> _Decision:
@@ -77,21 +79,24 @@ class _RecentDecisions:
         if network.n_synapses > KEPT_MAX_SYNAPSES:
             return decide()
         key = _digest(*inputs)
-        if key in self._kept:
-            self._kept.move_to_end(key)
-            return self._kept[key]
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
         decision = decide()
         for field in dataclasses.fields(decision):
             value = getattr(decision, field.name)
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
-        self._kept[key] = decision
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        with self._lock:
+            self._kept[key] = decision
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
         return decision
 
     def clear(self) -> None:
-        self._kept.clear()
+        with self._lock:
+            self._kept.clear()
 
 
 #: Placements and routings kept, of networks of at most ``KEPT_MAX_SYNAPSES``
@@ -101,6 +106,13 @@ KEPT_DECISIONS = 2
 KEPT_MAX_SYNAPSES = 4_000_000
 _RECENT_PLACEMENTS = _RecentDecisions(KEPT_DECISIONS)
 _RECENT_ROUTINGS = _RecentDecisions(KEPT_DECISIONS)
+
+
+def forget_decisions() -> None:
+    """Drop the kept placements and routings: the next mapping decides anew (what a
+    benchmark of a first mapping needs)."""
+    _RECENT_PLACEMENTS.clear()
+    _RECENT_ROUTINGS.clear()
 
 
 def _digest(*parts: object) -> bytes:
@@ -342,7 +354,9 @@ def program(wafer: "Wafer", requested: RealisedNetwork, placement: Placement,
         wafer, requested, network, placement, routing, parameters, quantization_error,
         trial=trial, reconfiguration=reconfiguration,
         mapping_time_s=time.perf_counter() - started)
-    return MappedNetwork(network, wafer, hicann=placement.hicann,
+    # the placement is kept read-only for later mappings (_RecentDecisions): copies
+    # leave it, so what the user gets is theirs to change
+    return MappedNetwork(network, wafer, hicann=placement.hicann.copy(),
                          saturation=(saturation_conductances(network, wafer.speedup)
                                      if wafer.saturation else None),
                          stp_models=stp_models(network, wafer.short_term_plasticity),

@@ -70,7 +70,8 @@ def mapping_reports(wafer: "Wafer", requested: RealisedNetwork, network: Realise
     hicann_report = {
         "neurons_placed": np.bincount(placement.hicann[neuron_cells].astype(np.int64),
                                       minlength=HICANNS_PER_WAFER),
-        "drivers_needed": routing.drivers_needed, "drivers_used": routing.drivers_used,
+        "drivers_needed": routing.drivers_needed.copy(),
+        "drivers_used": routing.drivers_used.copy(),
     }
     projection_report = {"synapses_requested": requested_per_projection,
                          "synapses_realised": realised_per_projection,

@@ -58,6 +58,7 @@ class Raster:
         self.shown, self.total = 0, 0
         self.sources: dict[str, ColumnDataSource] = {}
         self._renderers: dict = {}
+        self._labels: list[str] = []  # the populations shown, in network order
         self.figure = figure(width=WIDTH, height=320, title=title,
                              x_axis_label="biological time (ms)", y_axis_label="neuron",
                              tools="pan,box_zoom,wheel_zoom,reset,save",
@@ -104,16 +105,19 @@ class Raster:
                 "time", "row", source=self.sources[label], size=2, alpha=0.7, name=label)
         return self.sources[label]
 
-    def _show_populations(self, labels) -> None:
+    def _show_populations(self, labels: list[str]) -> None:
         """Colour and list in the legend the populations ``labels``, in this order
-        (``population_colors``); the others' renderers are hidden."""
+        (``population_colors``). The others' renderers are hidden; one shown before
+        keeps its visibility (the legend hides it on a click), one new is shown."""
         colors = population_colors(labels)
         for label, renderer in self._renderers.items():
-            renderer.visible = label in colors
+            renderer.visible = label in colors and (renderer.visible
+                                                    or label not in self._labels)
             if label in colors:
                 renderer.glyph.fill_color = renderer.glyph.line_color = colors[label]
         self.legend.items = [LegendItem(label=label, renderers=[self._renderers[label]])
                              for label in colors]
+        self._labels = list(labels)
 
     def spike_times(self) -> np.ndarray:
         """The times of the spikes drawn (ms), time-sorted."""
@@ -146,12 +150,11 @@ class Raster:
         """Add the spikes of ``ds`` (a later chunk of the same run) to those shown,
         within ``max_spikes`` in all (the title says how many are shown)."""
         data = self._data(ds, self.max_spikes - self.shown)
-        new = [label for label in data if label not in self.sources]
+        new = [label for label in data if label not in self._labels]
         for label, columns in data.items():
             self._source(label).stream(columns)
-        if new:
-            self._show_populations([*(l for l in self._renderers
-                                      if self._renderers[l].visible), *new])
+        if new:  # a chunk's Dataset lists every recorded population: rarely taken
+            self._show_populations([*self._labels, *new])
         self.shown += sum(len(d["time"]) for d in data.values())
         self.total += int(ds.sizes.get("spike", 0))
         self._retitle()
