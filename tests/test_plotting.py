@@ -150,3 +150,14 @@ def test_a_population_hidden_in_the_legend_stays_hidden_in_the_next_run(runs):
     raster.update(ideal)
     assert not raster._renderers["I"].visible and raster._renderers["E"].visible
     assert [item.label.value for item in raster.legend.items] == ["E", "I"]
+
+
+def test_a_raster_of_part_of_a_dataset_draws_the_spikes_of_that_part(runs):
+    wafer, _ = runs
+    part = wafer.isel(neuron=slice(300, 400))  # the neuron coordinate no longer 0..n-1
+    raster = plotting.Raster(part)
+    inside = (wafer.spike_neuron.values >= 300) & (wafer.spike_neuron.values < 400)
+    np.testing.assert_array_equal(raster.spike_times(), wafer.spike_time.values[inside])
+    assert raster.rows().max() < int(part.spikes_recorded.sum())
+    with pytest.raises(TypeError, match="xarray.Dataset"):
+        plotting.Raster([1.0, 2.0])

@@ -9,6 +9,7 @@ from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
 from bss1lab.experiments import analysis
+from bss1lab.experiments.window import window_of
 from bss1lab.hardware.spec import SPEEDUP_NOMINAL
 
 __all__ = ["Raster", "Traces", "PopulationRate", "Histogram", "Comparison",
@@ -79,22 +80,20 @@ class Raster:
     def _data(self, ds: xr.Dataset, limit: int) -> dict[str, dict]:
         """The columns of ``ds``'s spikes per population label (in network order),
         evenly thinned to at most ``limit`` in all."""
-        recorded = ds.spikes_recorded.values
-        # rows: recorded cells only, in network order
-        row_of_cell = np.cumsum(recorded) - 1
-        time = ds.spike_time.values
-        cell = ds.spike_neuron.values
+        record = window_of("Raster", ds, None, None)
+        time, cell = record.spike_time, record.spike_cell
         if time.size > limit:
             keep = np.linspace(0, time.size - 1, max(limit, 0)).astype(np.int64)
             time, cell = time[keep], cell[keep]
-        labels, code = np.unique(ds.population.values, return_inverse=True)
-        spike_code = code[cell]
+        row_of_cell = np.cumsum(record.recorded) - 1  # a row per recorded cell, in order
+        spike_code = record.pop_code[cell]
+        local_index = ds.local_index.values
         data = {}
-        for label in dict.fromkeys(ds.population.values[recorded]):
-            mine = spike_code == np.searchsorted(labels, label)
-            data[label] = {"time": time[mine], "row": row_of_cell[cell[mine]],
-                           "local_index": ds.local_index.values[cell[mine]],
-                           "hardware_time": time[mine] / _speedup(ds) * 1e3}
+        for code, label in enumerate(record.labels):
+            mine = spike_code == code
+            data[str(label)] = {"time": time[mine], "row": row_of_cell[cell[mine]],
+                                "local_index": local_index[cell[mine]],
+                                "hardware_time": time[mine] / _speedup(ds) * 1e3}
         return data
 
     def _source(self, label: str) -> ColumnDataSource:
