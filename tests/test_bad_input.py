@@ -10,6 +10,8 @@ derandomized, so CI always runs the same cases.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tracemalloc
 
 import numpy as np
@@ -18,6 +20,7 @@ import xarray as xr
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import bss1lab
 from bss1lab.emulator import memory
 from bss1lab.errors import DoesNotFitWafer, NotEnoughMemory, ParameterTypeError
 from bss1lab.experiments import (balanced_random_network, cost, run, single_neuron)
@@ -489,3 +492,17 @@ def test_the_same_seed_gives_the_same_result(net, seed):
     np.testing.assert_array_equal(first.spike_time.values, again.spike_time.values)
     np.testing.assert_array_equal(first.spike_neuron.values, again.spike_neuron.values)
     np.testing.assert_array_equal(first.spike_count.values, again.spike_count.values)
+
+
+def test_python_started_beside_a_clone_named_bss1lab_is_told_so(tmp_path):
+    # a clone's folder (no __init__.py) in the folder Python starts in: with an editable
+    # install it is taken for the package, whose subpackages then load without it
+    (tmp_path / "bss1lab").mkdir()
+    done = subprocess.run([sys.executable, "-c", "import bss1lab.pynn, bss1lab\n"
+                           "print(bss1lab.__version__)"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    if done.returncode == 0:  # a regular (non-editable) install wins over the folder
+        assert done.stdout.strip() == bss1lab.__version__
+    else:
+        assert "a folder without the package's __init__.py" in done.stderr
+        assert "Start Python in another folder" in done.stderr
