@@ -160,8 +160,8 @@ imported = time.perf_counter()
 ds = run(balanced_random_network(2083, 166, "pool", 200), 1000.0, wafer=Wafer.ideal(),
          seed=1)
 done = time.perf_counter()
-print(json.dumps({{"result_at_epoch_s": time.time(), "in_process_s": done - started, "imports_s": imported - started,
-                  "run_call_s": done - imported,
+print(json.dumps({{"result_at_epoch_s": time.time(), "in_process_s": done - started,
+                  "imports_s": imported - started, "run_call_s": done - imported,
                   "mapping_s": ds.attrs["mapping_time_s"],
                   "emulation_s": ds.attrs["wall_time_s"],
                   "dask_installed": importlib.util.find_spec("dask") is not None}}))
@@ -199,8 +199,8 @@ def main() -> None:
     args = parser.parse_args()
     results = [measure(name, args.duration, args.repeats) for name in NETWORKS]
     first = fresh_process_first_result()
-    print(f"fresh process, warm cache, first 2,083-neuron result: {first['first_result_s']:.2f} s",
-          json.dumps(first))
+    print("fresh process, warm cache, first 2,083-neuron result: "
+          f"{first['first_result_s']:.2f} s", json.dumps(first))
     report = {
         "machine": {"cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(),
                     "threading_layer": numba.threading_layer(),

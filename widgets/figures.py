@@ -123,7 +123,6 @@ class LockedBokehModel(BokehModel):
                     "start", "end"):
                 self._browser_limits.add((content["model"]["id"], content["attr"]))
 
-
     def _document_patched(self, event) -> None:
         if not self._redrawing:
             super()._document_patched(event)
@@ -150,10 +149,10 @@ class LockedBokehModel(BokehModel):
             try:
                 yield
             finally:
-                for data_range in self._document.select({"type": DataRange1d}):
-                    for attr in ("start", "end"):
-                        if (data_range.id, attr) in self._browser_limits:
-                            setattr(data_range, attr, math.nan)  # the default: the data's
+                for model_id, attr in self._browser_limits:
+                    data_range = self._document.get_model_by_id(model_id)
+                    if isinstance(data_range, DataRange1d):
+                        setattr(data_range, attr, math.nan)  # the default: the data's
                 self._browser_limits.clear()
                 self._redrawing = False
                 self.render_bundle = self._model_to_traits(self._model)

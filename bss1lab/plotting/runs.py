@@ -118,15 +118,18 @@ class Raster:
                              for label in colors]
         self._labels = list(labels)
 
+    def _drawn(self, column: str, dtype) -> np.ndarray:
+        """``column`` of every population's spikes drawn, population after population."""
+        return np.concatenate([np.asarray(s.data[column], dtype=dtype)
+                               for s in self.sources.values()] or [np.empty(0, dtype)])
+
     def spike_times(self) -> np.ndarray:
         """The times of the spikes drawn (ms), time-sorted."""
-        return np.sort(np.concatenate([np.asarray(s.data["time"], dtype=float)
-                                       for s in self.sources.values()] or [np.empty(0)]))
+        return np.sort(self._drawn("time", float))
 
     def rows(self) -> np.ndarray:
         """The rows of the spikes drawn (in no particular order)."""
-        return np.concatenate([np.asarray(s.data["row"], dtype=np.int64)
-                               for s in self.sources.values()] or [np.empty(0, np.int64)])
+        return self._drawn("row", np.int64)
 
     def _retitle(self) -> None:
         self.figure.title.text = (
