@@ -27,7 +27,8 @@ def small_balanced_network(n_exc: int = 160, n_inh: int = 40, rate: float = 2500
     inh = Population(n_inh, cell, label="I")
     for population in (exc, inh):
         population.initialize(v=RandomDistribution("uniform", low=0.0, high=20.0))
-    # dense (a count every step) and sparse (exponential intervals) Poisson sources
+    # Poisson sources of several spikes a step (counts from the guide table) and of
+    # few (from the table's head)
     noise = Population(n_exc + n_inh, SpikeSourcePoisson(rate=rate), label="noise")
     background = Population(20, SpikeSourcePoisson(rate=300.0, start=10.0), label="background")
     pulses = Population(4, SpikeSourceArray([5.0, 5.0, 12.3, 40.0]), label="pulses")

@@ -181,7 +181,7 @@ def test_spike_and_event_counts_are_consistent(small_network, blocks):
                                     >= 0]].sum())
 
 
-@pytest.mark.parametrize("rate", [80.0, 30_000.0])  # sparse and dense generator
+@pytest.mark.parametrize("rate", [80.0, 30_000.0])  # the table's head; the guide table
 def test_poisson_sources_fire_at_their_rate(rate):
     n, duration = 200, 1000.0
     net = Network(Population(n, SpikeSourcePoisson(rate=rate, start=100.0, duration=600.0),
@@ -197,6 +197,25 @@ def test_poisson_sources_fire_at_their_rate(rate):
     counts = np.array([np.histogram(chunk.spike_time[chunk.spike_cell == c], windows)[0]
                        for c in range(n)])
     assert counts.var() / counts.mean() == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize("mean", [0.2, 3.0])  # mostly the table's head; the guide table
+def test_poisson_counts_per_step_follow_the_poisson_distribution(mean):
+    # 200 sources x 5,000 steps of 0.1 ms: the count of each source in each step is
+    # Poisson(mean); counts of 3 and more are all finished from the guide table
+    n, steps, dt = 200, 5000, 0.1
+    net = Network(Population(n, SpikeSourcePoisson(rate=mean / (dt * 1e-3)), label="p"))
+    chunk = Emulation(IDEAL.map(net, 0), 3, record_spikes="all").run(steps * dt)
+    step = np.rint(chunk.spike_time / dt).astype(np.int64) - 1
+    per_step = np.bincount(chunk.spike_cell * steps + step, minlength=n * steps)
+    observed = np.bincount(per_step, minlength=12)[:12]
+    k = np.arange(12)
+    expected = n * steps * np.exp(-mean) * mean ** k / np.cumprod(np.maximum(k, 1))
+    # each frequency is binomial: within 5 standard deviations (where 20 are expected)
+    sd = np.sqrt(expected * (1.0 - expected / (n * steps)))
+    tested = expected >= 20.0
+    assert tested.sum() >= 4
+    np.testing.assert_array_less(np.abs(observed - expected)[tested], 5.0 * sd[tested])
 
 
 def test_spike_arrays_and_delays_land_on_the_grid():

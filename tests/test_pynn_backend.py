@@ -362,8 +362,9 @@ def test_initialize_on_a_view_sets_its_cells_and_initial_values_hold_what_was_dr
     np.testing.assert_array_equal(v0, drawn)
 
 
-def test_a_poisson_rate_crossing_the_dense_sparse_boundary_acts_at_once_and_no_burst():
-    # 100 Hz is drawn as intervals (sparse), 5,000 Hz as a count per step (dense)
+def test_a_poisson_rate_set_between_runs_acts_at_once_and_leaves_no_burst():
+    # 100 Hz draws its counts from its table's head, 5,000 Hz (0.5 a step) from its
+    # guide table in about 1 step in 70
     sim.setup(wafer=Wafer.ideal(), seed=2)
     noise = sim.Population(40, sim.SpikeSourcePoisson(rate=100.0), label="noise")
     noise.record("spikes")
@@ -377,7 +378,7 @@ def test_a_poisson_rate_crossing_the_dense_sparse_boundary_acts_at_once_and_no_b
     # (Poisson sd 3.5 %, 0.5 %, 3.5 %)
     counts = np.histogram(times, bins=[0.0, 200.0, 400.0, 600.0])[0]
     np.testing.assert_allclose(counts / (40 * 0.2), [100.0, 5000.0, 100.0], rtol=0.15)
-    # no source makes up for the steps it was dense: no burst when it turns sparse
+    # no source makes up for the steps of another rate: no burst when it changes
     first_after = [t[(t > 400.0)][:3] for t in
                    (np.asarray(s.rescale("ms").magnitude) for s in trains)]
     assert max(np.sum(np.isclose(f, f[0])) if f.size else 0 for f in first_after) <= 2

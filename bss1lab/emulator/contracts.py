@@ -18,6 +18,12 @@ KIND_CURR_DELTA = 2    # IF_curr_delta
 KIND_POISSON = 3       # SpikeSourcePoisson
 KIND_ARRAY = 4         # SpikeSourceArray
 
+#: Entries of each Poisson source's cumulative table kept per cell
+#: (``Cells.poisson_head``), from which ``sources.poisson_counts`` draws the counts 0
+#: to 2 without a table look-up: a source of up to 0.25 spikes per step needs its
+#: table in fewer than 0.25 % of the steps (P(count >= 3)).
+POISSON_HEAD = 3
+
 # Short-term plasticity models.
 STP_TSODYKS_MARKRAM = 0   # NEST's tsodyks2_synapse: the ideal reference
 STP_WAFER_DEPRESSION = 1  # the synapse driver's circuit, depressing
@@ -110,7 +116,8 @@ class Cells(NamedTuple):
     block_cells: np.ndarray
     kind_run_end: np.ndarray     # per block position: where its run of one kind ends
     poisson_mean: np.ndarray     # spikes per step
-    poisson_cdf: np.ndarray      # dense sources: inversion tables (layout.PoissonTables)
+    poisson_head: np.ndarray     # [POISSON_HEAD, cell]: the first entries of its table
+    poisson_cdf: np.ndarray      # inversion tables (layout.PoissonTables)
     poisson_cdf_start: np.ndarray
     poisson_guide: np.ndarray
     poisson_guide_start: np.ndarray
@@ -163,11 +170,6 @@ class State(NamedTuple):
     refractory: np.ndarray       # steps left
     i_ext: np.ndarray            # nA from current sources
     cursor: np.ndarray           # next entry of each spike train
-    poisson_next: np.ndarray     # sparse sources: time of the next spike, steps
-    poisson_drawn: np.ndarray    # sparse sources: uniforms used so far
-    poisson_due: np.ndarray      # sparse sources: step of the next spike (int64; 0
-                                 # until the first draw): the sources' loop skips
-                                 # the others without reading their state
     ring: np.ndarray             # input due per slot (time) and column; float32 (the
                                  # weights' precision): half the memory traffic
     emitted: np.ndarray          # [step slot, cell] spikes emitted in the step

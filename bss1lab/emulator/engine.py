@@ -220,9 +220,7 @@ class Emulation:
         return State(
             v=v, syn_e=np.zeros(n), syn_i=np.zeros(n), w=w,
             refractory=np.zeros(n, dtype=np.int64), i_ext=np.zeros(n),
-            cursor=layout.array_start.copy(), poisson_next=np.zeros(n),
-            poisson_drawn=np.zeros(n, dtype=np.int64),
-            poisson_due=np.zeros(n, dtype=np.int64),
+            cursor=layout.array_start.copy(),
             ring=np.zeros((layout.ring_size, 2 * n), dtype=np.float32),
             emitted=np.zeros((depth, n), dtype=np.int32),
             bucket=np.zeros((depth, n_blocks, n), dtype=np.int32),

@@ -1,7 +1,8 @@
 """The counter-based generator of the kernels' random numbers.
 
-Poisson spikes come from a counter-based generator keyed by (seed, cell, step or spike
-number), so they depend neither on scheduling nor on how a run is split.
+Poisson spikes come from a counter-based generator keyed by (seed, cell, step), so they
+depend neither on scheduling nor on how a run is split: a source's count in a step is
+the inverse of its cumulative distribution at its own uniform of that step.
 """
 
 from __future__ import annotations

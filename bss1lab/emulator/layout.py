@@ -141,14 +141,15 @@ def neuron_parameters(population: PopulationSlice, dt: float) -> np.ndarray:
 def kind_run_ends(kinds: np.ndarray, adex: np.ndarray, cells: np.ndarray,
                   block_offset: np.ndarray) -> np.ndarray:
     """For each position of the block-ordered ``cells``, where its run ends: runs are
-    of one kind, and of neurons all with or all without adaptation (``adex``) and
-    consecutive in cell index; they stop at block boundaries."""
+    of one kind, and of neurons all with or all without adaptation (``adex``); runs
+    of neurons and of Poisson sources are consecutive in cell index (their loops are
+    vectorised over it); they stop at block boundaries."""
     n = kinds.size
     boundary = np.zeros(n + 1, dtype=bool)
     boundary[block_offset] = True
-    neuron = kinds < contracts.KIND_POISSON
+    consecutive = kinds != contracts.KIND_ARRAY
     boundary[1:n] |= ((kinds[1:] != kinds[:-1]) | (adex[1:] != adex[:-1])
-                      | (neuron[1:] & (cells[1:] != cells[:-1] + 1)))
+                      | (consecutive[1:] & (cells[1:] != cells[:-1] + 1)))
     ends = np.flatnonzero(boundary)  # run starts, and n
     return ends[np.searchsorted(ends, np.arange(n), side="right")].astype(np.int64)
 
@@ -160,8 +161,11 @@ class PoissonTables:
     ``cdf[cdf_start[i] + k]`` is P(count <= k) for cell ``i``, ending with exactly 1.
     ``guide[guide_start[i] + j]`` is the smallest k with P(count <= k) > j / G, where
     G = ``guide_size[i]``: a uniform u starts its search at ``guide[int(u G)]`` and
-    almost always stops there (a guide table, Chen & Asau 1974)."""
+    almost always stops there (a guide table, Chen & Asau 1974). ``head[k, i]`` is
+    P(count <= k) for k < ``contracts.POISSON_HEAD`` (1 past the table's end): the
+    entries the kernel reads for every source in every step, laid out by cell."""
 
+    head: np.ndarray
     cdf: np.ndarray
     cdf_start: np.ndarray
     guide: np.ndarray
@@ -187,8 +191,13 @@ def poisson_tables(mean: np.ndarray) -> PoissonTables:
     def starts(tables: list) -> np.ndarray:
         return np.concatenate([[0], np.cumsum([t.size for t in tables])[:-1]]).astype(np.int64)
 
+    head = np.ones((contracts.POISSON_HEAD, len(distinct)))
+    for d, cdf in enumerate(cdfs):
+        kept = min(cdf.size, contracts.POISSON_HEAD)
+        head[:kept, d] = cdf[:kept]
     return PoissonTables(
-        cdf=np.concatenate(cdfs), cdf_start=starts(cdfs)[which],
+        head=np.ascontiguousarray(head[:, which]), cdf=np.concatenate(cdfs),
+        cdf_start=starts(cdfs)[which],
         guide=np.concatenate(guides).astype(np.int64), guide_start=starts(guides)[which],
         guide_size=np.array([g.size for g in guides], dtype=np.int64)[which])
 
@@ -309,7 +318,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         block_cells=block_cells,
         kind_run_end=kind_run_ends(kind[block_cells], parameters["adex"][block_cells],
                                    block_cells, block_offset),
-        poisson_mean=poisson_mean, poisson_cdf=poisson.cdf,
+        poisson_mean=poisson_mean, poisson_head=poisson.head, poisson_cdf=poisson.cdf,
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
         active_from=active_from, active_until=active_until, array_steps=array_steps,

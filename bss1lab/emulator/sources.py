@@ -6,17 +6,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from bss1lab.emulator.contracts import KIND_POISSON
+from bss1lab.emulator.contracts import KIND_POISSON, POISSON_HEAD
 from bss1lab.emulator.delivery import deliver_direct, note_spike, step_slot
 from bss1lab.emulator.generator import INPUT_ORDER_STREAM, uniform
 from bss1lab.emulator.buffers import take_tokens
-
-#: Poisson sources with fewer spikes than this per step draw the time of their next
-#: spike (exponential intervals) instead of a count every step.
-SPARSE_POISSON_MEAN = 0.25
-#: ``State.poisson_due`` of a sparse source whose next spike lies beyond any run
-#: (2**62 steps: no step number reaches it, and it fits int64).
-DUE_NEVER = float(2 ** 62)
 
 
 @njit(cache=True, error_model="numpy")
@@ -53,66 +46,72 @@ def limit_input(first, n_spiking, step, seed_hash, cells, state):
 
 
 @njit(cache=True, error_model="numpy")
+def poisson_counts(lo, hi, step, seed_hash, cells, state):
+    """Draw this step's spike counts of the Poisson sources ``lo`` to ``hi`` (cell
+    indices, consecutive) into ``state.emitted``: the inverse of each source's
+    cumulative distribution at its uniform of (seed, cell, step), from the first
+    ``POISSON_HEAD`` entries of its table (``cells.poisson_head``). A count the head
+    does not settle (the uniform lies beyond it: rare unless a source has more than
+    about a spike per step) is stored as ``-1 - count`` for ``poisson_run`` to finish.
+    A loop without branches or table look-ups: the compiler vectorises it, hashing
+    several sources at a time."""
+    now = step_slot(step, state)
+    head = cells.poisson_head
+    # unsigned indices, as in neuron.neuron_run: no wrap-around, so it vectorises
+    for i in range(np.uint64(lo), np.uint64(hi)):
+        u = uniform(seed_hash, i, step)
+        count = np.int32(0)
+        for k in range(POISSON_HEAD):
+            count += np.int32(u >= head[k, i])
+        settled = u < head[POISSON_HEAD - 1, i]
+        active = (cells.active_from[i] <= step) & (step < cells.active_until[i])
+        state.emitted[now, i] = (count if settled else -1 - count) if active else 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def poisson_tail(i, count, step, seed_hash, cells):
+    """The count of Poisson source ``i`` in ``step`` that ``poisson_counts`` left at
+    ``count`` (its head's length): finished from the guide table and the cumulative
+    table, whose last entry, 1, stops the search at the latest."""
+    u = uniform(seed_hash, i, step)
+    count = max(count, cells.poisson_guide[cells.poisson_guide_start[i]
+                                           + int(u * cells.poisson_guide_size[i])])
+    table = cells.poisson_cdf_start[i]
+    while u >= cells.poisson_cdf[table + count]:
+        count += 1
+    return count
+
+
+@njit(cache=True, error_model="numpy")
 def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
                 plasticity, state, record_spikes):
-    """Draw this step's spikes of the Poisson sources at positions [start, stop).
+    """This step's spikes of the Poisson sources at positions [start, stop)
+    (``poisson_counts`` draws them, ``poisson_tail`` finishes the few it leaves).
 
     A source with one synapse that is neither recorded nor plastic adds its spikes
     onto its target at once (the common background drive: no spike list, no second
     pass); the others are listed. Returns ``(n_spiking, events delivered)``. Not
     inlined: compiled once for all the kernel variants (``scheduler.kernel``)."""
     now = step_slot(step, state)
+    lo = cells.block_cells[start]
+    hi = lo + stop - start
+    poisson_counts(lo, hi, step, seed_hash, cells, state)
     events = 0
-    for position in range(start, stop):
-        i = cells.block_cells[position]
-        count = 0
-        mean = cells.poisson_mean[i]
-        dense = mean >= SPARSE_POISSON_MEAN
-        if not dense and state.poisson_due[i] > step:
-            continue  # a sparse source's next spike is due in a later step
-        if not dense:
-            # sparse: exponential intervals (in steps) from the source's own
-            # numbered uniforms; poisson_next is the next spike's time in steps
-            if mean > 0.0 and (state.poisson_drawn[i] == 0 or (
-                    state.poisson_next[i] < step < cells.active_until[i])):
-                # the first draw, or a source that drew nothing since (it was dense
-                # or silent until a rate set between runs): its intervals start here,
-                # not at its last spike (spikes of a Poisson process have no memory;
-                # the time missed would come out as a burst)
-                state.poisson_next[i] = (
-                    max(cells.active_from[i], step)
-                    - np.log(1.0 - uniform(seed_hash, i, state.poisson_drawn[i])) / mean)
-                state.poisson_drawn[i] += 1
-            while (state.poisson_drawn[i] > 0 and state.poisson_next[i] < step + 1
-                   and state.poisson_next[i] < cells.active_until[i]):
-                count += 1
-                u = uniform(seed_hash, i, state.poisson_drawn[i])
-                state.poisson_next[i] -= np.log(1.0 - u) / mean
-                state.poisson_drawn[i] += 1
-            if state.poisson_drawn[i] > 0:
-                # the step of the next spike: floor(poisson_next), the first step
-                # whose test above can pass (capped: a mean near 0 draws far ahead)
-                state.poisson_due[i] = np.int64(min(state.poisson_next[i], DUE_NEVER))
-        elif cells.active_from[i] <= step < cells.active_until[i]:
-            # dense: invert one uniform per step; the guide table points close
-            # to the count, the cumulative table finishes (its last entry is 1)
-            u = uniform(seed_hash, i, step)
-            count = cells.poisson_guide[cells.poisson_guide_start[i]
-                                        + int(u * cells.poisson_guide_size[i])]
-            table = cells.poisson_cdf_start[i]
-            while u >= cells.poisson_cdf[table + count]:
-                count += 1
-        # a dense source goes on even with a count of 0 (delivering 0 changes
-        # nothing) rather than branch on the count, unpredictable at ~1 spike a step
-        if dense or count > 0:
-            s = cells.direct_synapse[i]
-            plastic = plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]
-            if s >= 0 and record_spikes[i] == 0 and not plastic:
-                state.spike_total[i] += count
-                deliver_direct(s, float(count), step, synapses, state)
-                events += count
-            elif count > 0:
-                n_spiking = note_spike(i, count, n_spiking, first, now, state)
+    for i in range(lo, hi):
+        count = np.int64(state.emitted[now, i])
+        if count < 0:
+            count = poisson_tail(i, -1 - count, step, seed_hash, cells)
+            state.emitted[now, i] = count
+        if count == 0:
+            continue
+        s = cells.direct_synapse[i]
+        plastic = plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]
+        if s >= 0 and record_spikes[i] == 0 and not plastic:
+            state.spike_total[i] += count
+            deliver_direct(s, float(count), step, synapses, state)
+            events += count
+        else:
+            n_spiking = note_spike(i, count, n_spiking, first, now, state)
     return n_spiking, events
 
 
