@@ -4,7 +4,8 @@ Checks a list of commits out as git worktrees (under ``--trees``, default a temp
 folder), and for each runs, in its own process with its own empty numba cache
 (``NUMBA_CACHE_DIR``: numba would otherwise load another commit's kernels), the
 full-scale balanced random networks of ``engine_speed.py`` (pool and independent
-drive) on 1 and on 2 threads: 5 ms to settle, then the best of three runs of
+drive) and the 10 % microcircuit with its Poisson background (``--networks`` picks
+some) on 1 and on 2 threads: 5 ms to settle, then the best of three runs of
 ``--duration`` ms. ``--rounds`` repeats the whole list, commit after commit, so that a
 drift of the machine's speed (a virtual machine's neighbours) falls on every commit
 alike; the report gives each case's median over the rounds. The network comes from each commit's own ``bench/engine_speed.py``,
@@ -13,7 +14,8 @@ same thing. Runs one process at a time: on a quiet machine, the figures compare
 commits; a busy one only adds noise. Prints and saves JSON.
 
 Usage: python bench/engine_history.py COMMIT ... [--duration MS] [--rounds N]
-                                       [--trees DIR] [--output PATH]
+                                       [--networks NAME,...] [--trees DIR]
+                                       [--output PATH]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
-NETWORKS = ["brunel_12500_pool", "brunel_12500_independent"]
+NETWORKS = ["brunel_12500_pool", "brunel_12500_independent", "microcircuit_10pct"]
 THREADS = [1, 2]
 
 CHILD = """
@@ -43,8 +45,12 @@ from bss1lab.emulator import Emulation
 from bss1lab.hardware import Wafer
 result = {"threads": numba.get_num_threads()}
 for name in sys.argv[3].split(","):
-    n, k, drive, pool = NETWORKS[name]
-    mapped = Wafer.ideal().map(balanced_random_network(n, k, drive, pool), seed=1)
+    if name == "microcircuit_10pct":
+        from bss1lab.network.microcircuit import microcircuit_network
+        network = microcircuit_network(N_scaling=0.1, K_scaling=0.1)
+    else:
+        network = balanced_random_network(*NETWORKS[name])
+    mapped = Wafer.ideal().map(network, seed=1)
     emulation = Emulation(mapped, seed=2)
     emulation.run(5.0)
     walls = []
@@ -57,7 +63,7 @@ print(json.dumps(result))
 """
 
 
-def measure(commit: str, trees: Path, duration: float) -> list[dict]:
+def measure(commit: str, trees: Path, duration: float, networks: list[str]) -> list[dict]:
     tree = trees / commit
     if not tree.exists():
         subprocess.run(["git", "-C", str(REPOSITORY), "worktree", "add", "--detach",
@@ -67,7 +73,7 @@ def measure(commit: str, trees: Path, duration: float) -> list[dict]:
         environment = dict(os.environ, NUMBA_NUM_THREADS=str(threads),
                            NUMBA_CACHE_DIR=str(trees / f"numba-cache-{commit}"))
         done = subprocess.run([sys.executable, "-c", CHILD, str(tree), str(duration),
-                               ",".join(NETWORKS)], env=environment, cwd=tempfile.gettempdir(),
+                               ",".join(networks)], env=environment, cwd=tempfile.gettempdir(),
                               check=True, capture_output=True, text=True)
         result = {"commit": commit, **json.loads(done.stdout.strip().splitlines()[-1])}
         print(json.dumps(result), flush=True)
@@ -80,23 +86,29 @@ def main() -> None:
     parser.add_argument("commits", nargs="+")
     parser.add_argument("--duration", type=float, default=200.0, help="bio ms per run")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the commits")
+    parser.add_argument("--networks", default=",".join(NETWORKS),
+                        help=f"comma-separated, of {NETWORKS}")
     parser.add_argument("--trees", type=Path, default=None,
                         help="folder for the worktrees and numba caches (default: temporary)")
     parser.add_argument("--output", type=Path,
                         default=HERE / "results" / "engine_history.json")
     args = parser.parse_args()
+    networks = args.networks.split(",")
+    unknown = set(networks) - set(NETWORKS)
+    if unknown:
+        parser.error(f"--networks: {sorted(unknown)} unknown; allowed: {NETWORKS}")
     trees = args.trees or Path(tempfile.mkdtemp(prefix="bss1lab-history-"))
     trees.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
     results = [{"round": k, **r} for k in range(args.rounds) for commit in args.commits
-               for r in measure(commit, trees, args.duration)]
+               for r in measure(commit, trees, args.duration, networks)]
     medians = {}
     for commit in args.commits:
         for threads in THREADS:
             runs = [r for r in results if r["commit"] == commit and r["threads"] == threads]
             medians[f"{commit} {threads} threads"] = {
                 name: statistics.median(r[name]["best_wall_time_s"] for r in runs)
-                for name in NETWORKS}
+                for name in networks}
     print(json.dumps(medians, indent=1))
     report = {"machine_cores": os.cpu_count(), "load_average_at_start": load,
               "bio_duration_ms": args.duration, "rounds": args.rounds,
