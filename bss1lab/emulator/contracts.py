@@ -115,7 +115,6 @@ class Cells(NamedTuple):
     block_offset: np.ndarray     # block b's cells: block_cells[offset[b]:offset[b + 1]]
     block_cells: np.ndarray
     kind_run_end: np.ndarray     # per block position: where its run of one kind ends
-    poisson_mean: np.ndarray     # spikes per step
     poisson_head: np.ndarray     # [POISSON_HEAD, cell]: the first entries of its table
     poisson_cdf: np.ndarray      # inversion tables (layout.PoissonTables)
     poisson_cdf_start: np.ndarray

@@ -318,7 +318,7 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         block_cells=block_cells,
         kind_run_end=kind_run_ends(kind[block_cells], parameters["adex"][block_cells],
                                    block_cells, block_offset),
-        poisson_mean=poisson_mean, poisson_head=poisson.head, poisson_cdf=poisson.cdf,
+        poisson_head=poisson.head, poisson_cdf=poisson.cdf,
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
         active_from=active_from, active_until=active_until, array_steps=array_steps,
