@@ -8,7 +8,8 @@ drive) and the 10 % microcircuit with its Poisson background (``--networks`` pic
 some) on 1 and on 2 threads: 5 ms to settle, then the best of three runs of
 ``--duration`` ms. ``--rounds`` repeats the whole list, commit after commit, so that a
 drift of the machine's speed (a virtual machine's neighbours) falls on every commit
-alike; the report gives each case's median over the rounds. The network comes from each commit's own ``bench/engine_speed.py``,
+alike; the report gives each case's median over the rounds. The networks come from
+each commit's own code (``bench/engine_speed.py``, ``bss1lab.network.microcircuit``),
 so the spike counts printed beside the times show whether the commits compute the
 same thing. Runs one process at a time: on a quiet machine, the figures compare
 commits; a busy one only adds noise. Prints and saves JSON.
