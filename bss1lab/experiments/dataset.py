@@ -34,11 +34,14 @@ _DESCRIPTIONS = {
 }
 
 
-def _with_units(name: str, variable: xr.DataArray) -> xr.DataArray:
-    variable.attrs["units"] = UNITS[name]
+def _variable(name: str, dims: str | tuple[str, ...], values: np.ndarray) -> tuple:
+    """A variable as ``(dims, values, attrs)`` with its units and description: the
+    Dataset is built from these in one constructor call (no alignment of DataArrays,
+    which cost a streamed chunk as much as its emulation)."""
+    attrs = {"units": UNITS[name]}
     if name in _DESCRIPTIONS:
-        variable.attrs["long_name"] = _DESCRIPTIONS[name]
-    return variable
+        attrs["long_name"] = _DESCRIPTIONS[name]
+    return dims, values, attrs
 
 
 def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
@@ -65,15 +68,15 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
     mapped = emulation.mapped
     net = mapped.network
     n = net.n_cells
-    population = np.empty(n, dtype=object)
-    cell_type = np.empty(n, dtype=object)
-    local_index = np.empty(n, dtype=np.int32)
-    for pop in net.populations:
-        population[pop.start:pop.stop] = pop.label
-        cell_type[pop.start:pop.stop] = type(pop.cell_type).__name__
-        local_index[pop.start:pop.stop] = np.arange(pop.size)
-    population = population.astype(str)
-    cell_type = cell_type.astype(str)
+    # the populations hold consecutive cells, in order (RealisedNetwork)
+    sizes = [pop.size for pop in net.populations]
+    population = np.repeat(np.array([pop.label for pop in net.populations], dtype=str),
+                           sizes)
+    cell_type = np.repeat(np.array([type(pop.cell_type).__name__
+                                    for pop in net.populations], dtype=str), sizes)
+    local_index = (np.arange(n, dtype=np.int32)
+                   - np.repeat(np.array([pop.start for pop in net.populations],
+                                        dtype=np.int32), sizes))
 
     duration_ms = chunks[-1].stop_ms - chunks[0].start_ms
     spike_count = np.sum([c.spike_counts for c in chunks], axis=0)
@@ -88,44 +91,45 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
     readout_dropped = np.sum([c.readout_dropped for c in chunks], axis=0)
     input_dropped = np.sum([c.input_dropped for c in chunks], axis=0)
 
-    ds = xr.Dataset(
-        data_vars={
-            "spike_time": _with_units("spike_time", xr.DataArray(spike_time, dims="spike")),
-            "rate": _with_units("rate", xr.DataArray(rate, dims="neuron")),
-            "spike_count": _with_units("spike_count", xr.DataArray(spike_count,
-                                                                   dims="neuron")),
-            "recorded_spike_count": _with_units("recorded_spike_count", xr.DataArray(
-                np.bincount(spike_cell, minlength=n), dims="neuron")),
-        },
-        coords={
-            "neuron": ("neuron", np.arange(n, dtype=np.int32)),
-            "population": ("neuron", population),
-            "cell_type": ("neuron", cell_type),
-            "local_index": ("neuron", local_index),
-            "spikes_recorded": ("neuron", emulation.spike_recorded),
-            "spike_neuron": ("spike", spike_cell),
-            "spike_population": ("spike", population[spike_cell]),
-            "hicann": ("neuron", hicann),
-        })
-    ds["hicann"].attrs["long_name"] = ("HICANN a neuron sits on, or the input HICANN of "
-                                       "a spike source (-1: none, or ideal)")
+    data_vars = {
+        "spike_time": _variable("spike_time", "spike", spike_time),
+        "rate": _variable("rate", "neuron", rate),
+        "spike_count": _variable("spike_count", "neuron", spike_count),
+        "recorded_spike_count": _variable("recorded_spike_count", "neuron",
+                                          np.bincount(spike_cell, minlength=n)),
+    }
+    coords = {
+        "neuron": ("neuron", np.arange(n, dtype=np.int32)),
+        "population": ("neuron", population),
+        "cell_type": ("neuron", cell_type),
+        "local_index": ("neuron", local_index),
+        "spikes_recorded": ("neuron", emulation.spike_recorded),
+        "spike_neuron": ("spike", spike_cell),
+        "spike_population": ("spike", population[spike_cell]),
+        "hicann": ("neuron", hicann, {"long_name": "HICANN a neuron sits on, or the input "
+                                      "HICANN of a spike source (-1: none, or ideal)"}),
+    }
     if not wafer.is_ideal:
-        ds = ds.assign(_hardware_variables(mapped, readout_dropped, input_dropped))
+        hardware_vars, hardware_coords = _hardware_variables(mapped, readout_dropped,
+                                                             input_dropped)
+        data_vars.update(hardware_vars)
+        coords.update(hardware_coords)
 
     variables = emulation.record_variables
     if variables:
         time = np.concatenate([c.trace_time for c in chunks])
         recorded = emulation.trace_cells
-        ds = ds.assign_coords(
-            time=_with_units("time", xr.DataArray(time, dims="time")),
-            hardware_time=_with_units("hardware_time", xr.DataArray(
-                time / mapped.speedup * 1e3, dims="time")),
-            recorded=("recorded", recorded.astype(np.int32)),
-            recorded_population=("recorded", population[recorded]),
-        )
+        coords.update({
+            "time": _variable("time", "time", time),
+            "hardware_time": _variable("hardware_time", "time",
+                                       time / mapped.speedup * 1e3),
+            "recorded": ("recorded", recorded.astype(np.int32)),
+            "recorded_population": ("recorded", population[recorded]),
+        })
         for name in variables:
-            values = np.concatenate([c.traces[name] for c in chunks])
-            ds[name] = _with_units(name, xr.DataArray(values, dims=("time", "recorded")))
+            data_vars[name] = _variable(name, ("time", "recorded"),
+                                        np.concatenate([c.traces[name] for c in chunks]))
+    ds = xr.Dataset(data_vars, coords)
 
     wall = float(sum(c.wall_time_s for c in chunks))
     events = int(sum(c.synaptic_events for c in chunks))
@@ -164,23 +168,22 @@ def to_dataset(emulation: Emulation, chunks: Sequence[RunChunk], *,
 
 
 def _hardware_variables(mapped, readout_dropped: np.ndarray,
-                        input_dropped: np.ndarray) -> dict:
-    """The mapping's per-projection and per-HICANN reports as Dataset variables."""
-    labels = np.array(mapped.network.projection_labels, dtype=str)
-    projection = {name: xr.DataArray(values, dims="projection",
-                                     coords={"projection": labels})
-                  for name, values in mapped.projection_report.items()}
-    projection["synapses_lost"] = (projection["synapses_requested"]
-                                   - projection["synapses_realised"])
+                        input_dropped: np.ndarray) -> tuple[dict, dict]:
+    """The mapping's per-projection and per-HICANN reports: ``(variables, coords)``
+    for the Dataset."""
+    variables = {name: ("projection", values)
+                 for name, values in mapped.projection_report.items()}
+    variables["synapses_lost"] = ("projection", mapped.projection_report["synapses_requested"]
+                                  - mapped.projection_report["synapses_realised"])
+    variables.update({f"hicann_{name}": ("wafer_hicann", values)
+                      for name, values in mapped.hicann_report.items()})
+    variables["hicann_readout_dropped"] = ("wafer_hicann", readout_dropped)
+    variables["hicann_input_dropped"] = ("wafer_hicann", input_dropped)
     geometry = wafer_geometry()
-    coords = {"wafer_hicann": np.arange(HICANNS_PER_WAFER, dtype=np.int16),
+    coords = {"projection": ("projection", np.array(mapped.network.projection_labels,
+                                                    dtype=str)),
+              "wafer_hicann": ("wafer_hicann", np.arange(HICANNS_PER_WAFER, dtype=np.int16)),
               # where each HICANN sits on the wafer's grid (column, row), for maps
               "hicann_x": ("wafer_hicann", geometry.x.astype(np.int16)),
               "hicann_y": ("wafer_hicann", geometry.y.astype(np.int16))}
-    per_hicann = {f"hicann_{name}": xr.DataArray(values, dims="wafer_hicann", coords=coords)
-                  for name, values in mapped.hicann_report.items()}
-    per_hicann["hicann_readout_dropped"] = xr.DataArray(readout_dropped, dims="wafer_hicann",
-                                                        coords=coords)
-    per_hicann["hicann_input_dropped"] = xr.DataArray(input_dropped, dims="wafer_hicann",
-                                                      coords=coords)
-    return {**projection, **per_hicann}
+    return variables, coords
