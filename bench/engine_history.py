@@ -4,15 +4,18 @@ Checks a list of commits out as git worktrees (under ``--trees``, default a temp
 folder), and for each runs, in its own process with its own empty numba cache
 (``NUMBA_CACHE_DIR``: numba would otherwise load another commit's kernels), the
 full-scale balanced random networks of ``engine_speed.py`` (pool and independent
-drive) and the 10 % microcircuit with its Poisson background (``--networks`` picks
-some) on 1 and on 2 threads: 5 ms to settle, then the best of three runs of
-``--duration`` ms. ``--rounds`` repeats the whole list, commit after commit, so that a
-drift of the machine's speed (a virtual machine's neighbours) falls on every commit
-alike; the report gives each case's median over the rounds. The networks come from
-each commit's own code (``bench/engine_speed.py``, ``bss1lab.network.microcircuit``),
-so the spike counts printed beside the times show whether the commits compute the
-same thing. Runs one process at a time: on a quiet machine, the figures compare
-commits; a busy one only adds noise. Prints and saves JSON.
+drive) and the 10 % microcircuit with its Poisson background on 1 and on 2 threads:
+5 ms to settle, then the best of three runs of ``--duration`` ms; and the random
+network panel's run with its default controls (``Panel._experiment``: mapping onto the
+emulated wafer, 1 s of biology in streamed chunks, the Datasets), the best of three
+after one to load the kernels (``--networks`` picks some). ``--rounds`` repeats the
+whole list, commit after commit, so that a drift of the machine's speed (a virtual
+machine's neighbours) falls on every commit alike; the report gives each case's median
+over the rounds. The networks come from each commit's own code
+(``bench/engine_speed.py``, ``bss1lab.network.microcircuit``, ``bss1lab.widgets``), so
+the spike counts printed beside the times show whether the commits compute the same
+thing. Runs one process at a time: on a quiet machine, the figures compare commits; a
+busy one only adds noise. Prints and saves JSON.
 
 Usage: python bench/engine_history.py COMMIT ... [--duration MS] [--rounds N]
                                        [--networks NAME,...] [--trees DIR]
@@ -32,7 +35,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
-NETWORKS = ["brunel_12500_pool", "brunel_12500_independent", "microcircuit_10pct"]
+NETWORKS = ["brunel_12500_pool", "brunel_12500_independent", "microcircuit_10pct",
+            "random_network_panel"]
 THREADS = [1, 2]
 
 CHILD = """
@@ -46,6 +50,20 @@ from bss1lab.emulator import Emulation
 from bss1lab.hardware import Wafer
 result = {"threads": numba.get_num_threads()}
 for name in sys.argv[3].split(","):
+    if name == "random_network_panel":  # what a student waits for: map, run, Datasets
+        import warnings
+        warnings.simplefilter("ignore")  # the wafer's clipping warnings
+        from bss1lab.widgets import RandomNetworkPanel
+        panel = RandomNetworkPanel(auto_run=False)
+        calls = panel.calls(panel.values)
+        walls = []
+        for _ in range(4):  # the first loads (or compiles) the kernels
+            started = time.perf_counter()
+            ds = panel._experiment(calls, lambda *args, **kwargs: True)
+            walls.append(time.perf_counter() - started)
+        result[name] = {"best_wall_time_s": min(walls[1:]),
+                        "spikes": int(ds.attrs["spikes_emitted"])}
+        continue
     if name == "microcircuit_10pct":
         from bss1lab.network.microcircuit import microcircuit_network
         network = microcircuit_network(N_scaling=0.1, K_scaling=0.1)
