@@ -166,17 +166,24 @@ def flushed(x):
     return 0.0 if abs(x) < FLUSH_BELOW else x
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def neuron_step(kind, adex, method, v, syn_e, syn_i, w, refractory, i_ext, arrived_e,
-                arrived_i, dt, q, i):
-    """Advance neuron ``i`` by one step.
+#: The constants of a neuron loop, set in each twin ``neuron_loop`` makes of
+#: ``neuron_step`` and ``neuron_run``: the cell kind (``KIND_*``), whether it has
+#: adaptation and the exponential term (AdEx), the integration method (``METHOD_*``),
+#: whether a step may be done again in sub-steps (AdEx with the exponential method),
+#: and the loop's ``neuron_step``. As globals, numba removes the branches they decide
+#: before it inlines what they call: a loop inlines only its own integrator.
+LOOP_KIND = LOOP_METHOD = LOOP_STEP = None
+LOOP_ADEX = LOOP_SUBSTEPS = False
+
+
+def neuron_step(v, syn_e, syn_i, w, refractory, i_ext, arrived_e, arrived_i, dt, q, i):
+    """Advance neuron ``i`` by one step (a template: see ``LOOP_KIND``).
 
     Takes the cell's state, the inputs due at the end of the step and the parameters
-    ``q``; returns the new ``(v, syn_e, syn_i, w, refractory, spiked)``. ``kind``,
-    ``adex`` (adaptation and exponential term) and ``method`` are constants of the
-    calling loop. Every parameter is read unconditionally and the cases are selected
-    rather than branched: numba then neither counts references per cell nor stops
-    the compiler from vectorising a loop of these over consecutive cells.
+    ``q``; returns the new ``(v, syn_e, syn_i, w, refractory, spiked)``. Every
+    parameter is read unconditionally and the cases are selected rather than
+    branched: numba then neither counts references per cell nor stops the compiler
+    from vectorising a loop of these over consecutive cells.
 
     AdEx with the exponential method: a step that reaches v_peak, or where the spike
     runs away (``ADEX_SUBSTEP_GROWTH``), is left to ``adex_substeps``: the cell keeps
@@ -192,19 +199,20 @@ def neuron_step(kind, adex, method, v, syn_e, syn_i, w, refractory, i_ext, arriv
     current = q.i_offset[i] + i_ext
     growth = 0.0
     # the free membrane ...
-    if method == METHOD_RK2:
-        v_free, w_free = integrate_rk2(kind, adex, v, w, syn_e, syn_i, current, dt, q, i)
-    elif adex:
+    if LOOP_METHOD == METHOD_RK2:
+        v_free, w_free = integrate_rk2(LOOP_KIND, LOOP_ADEX, v, w, syn_e, syn_i, current,
+                                       dt, q, i)
+    elif LOOP_ADEX:
         v_free, w_free, growth = integrate_adex(v, w, syn_e, syn_i, current, q.mean_E[i],
                                                 q.mean_I[i], q.decay_w[i],
                                                 q.dt_over_cm[i], q, i)
     else:
-        v_free = integrate_exponential(kind, v, w, syn_e, syn_i, current, q, i)
+        v_free = integrate_exponential(LOOP_KIND, v, w, syn_e, syn_i, current, q, i)
         w_free = w
     # ... or, while refractory, clamped at reset; the adaptation relaxes exactly
     # since v is constant
     w_clamped = w
-    if adex:
+    if LOOP_ADEX:
         w_inf = q.a[i] * (v_reset - v_rest)
         w_clamped = w_inf + (w - w_inf) * q.decay_w[i]
     clamped = refractory > 0
@@ -213,13 +221,13 @@ def neuron_step(kind, adex, method, v, syn_e, syn_i, w, refractory, i_ext, arriv
     refractory = refractory - 1 if clamped else refractory
     syn_e *= decay_e
     syn_i *= decay_i
-    if kind == KIND_CURR_DELTA:
+    if LOOP_KIND == KIND_CURR_DELTA:
         # as NEST's iaf_psc_delta: inputs while refractory are lost
         v = v if clamped else v + (arrived_e + arrived_i)
     else:
         syn_e += arrived_e
         syn_i += arrived_i
-    if adex and method == METHOD_EXPONENTIAL:
+    if LOOP_SUBSTEPS:
         redo = ((v_free >= v_peak) | (growth > ADEX_SUBSTEP_GROWTH)) & (not clamped)
         return (v_start if redo else flushed(v), syn_e_start if redo else flushed(syn_e),
                 syn_i_start if redo else flushed(syn_i), w_start if redo else flushed(w),
@@ -227,7 +235,7 @@ def neuron_step(kind, adex, method, v, syn_e, syn_i, w, refractory, i_ext, arriv
     spiked = (v >= v_peak) & (not clamped)
     v = v_reset if spiked else v
     refractory = refractory_steps if spiked else refractory
-    if adex:
+    if LOOP_ADEX:
         b = q.b[i]
         w = w + b if spiked else w
     return flushed(v), flushed(syn_e), flushed(syn_i), flushed(w), refractory, spiked
@@ -335,14 +343,12 @@ def adex_substeps(i, slot, q, state):
     return spiked
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cells, neurons,
-               state):
+def neuron_run(start, stop, n_spiking, first, step, dt, cells, neurons, state):
     """Advance the neurons at block positions [start, stop): consecutive cells, all of
-    ``kind`` and all with or all without adaptation (``layout.kind_run_ends``).
-    ``kind``, ``adex`` and ``method`` are constants, so each combination compiles its
-    own loop. First every cell (the compiler vectorises this loop where it can), then
-    the ones that spiked are listed."""
+    ``LOOP_KIND`` and all with or all without adaptation (``layout.kind_run_ends``); a
+    template, compiled once per combination of the loop's constants (``neuron_loop``).
+    First every cell (the compiler vectorises this loop where it can), then the ones
+    that spiked are listed."""
     now = step_slot(step, state)
     ring = state.ring
     slot_next = (step + 1) & (ring.shape[0] - 1)
@@ -350,22 +356,21 @@ def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cell
     hi = lo + stop - start
     # unsigned indices: numba then leaves out its wrap-around of negative indices,
     # which would keep LLVM from vectorising the loop (4x slower)
-    redo_adex = adex and method == METHOD_EXPONENTIAL
     for i in range(np.uint64(lo), np.uint64(hi)):
         e = i + i  # the cell's ring columns: 2 i (excitatory) and 2 i + 1
         arrived_e = ring[slot_next, e]
         arrived_i = ring[slot_next, e + _U1]
         (state.v[i], state.syn_e[i], state.syn_i[i], w, state.refractory[i],
-         fired) = neuron_step(kind, adex, method, state.v[i], state.syn_e[i],
-                              state.syn_i[i], state.w[i], state.refractory[i],
-                              state.i_ext[i], arrived_e, arrived_i, dt, neurons, i)
+         fired) = LOOP_STEP(state.v[i], state.syn_e[i], state.syn_i[i], state.w[i],
+                            state.refractory[i], state.i_ext[i], arrived_e, arrived_i,
+                            dt, neurons, i)
         state.fired[i] = fired
-        if adex or method == METHOD_RK2:
+        if LOOP_ADEX or LOOP_METHOD == METHOD_RK2:
             # without adaptation exponential Euler leaves w alone; one array fewer
             # to write keeps the loop within LLVM's limit of run-time overlap checks
             # (past it, the conductance-based loop is not vectorised: 4x slower)
             state.w[i] = w
-        if redo_adex:
+        if LOOP_SUBSTEPS:
             # a step done again by adex_substeps keeps its inputs until then
             ring[slot_next, e] = arrived_e if fired else 0.0
             ring[slot_next, e + _U1] = arrived_i if fired else 0.0
@@ -374,17 +379,10 @@ def neuron_run(kind, adex, method, start, stop, n_spiking, first, step, dt, cell
             ring[slot_next, e + _U1] = 0.0
     for i in range(lo, hi):
         if state.fired[i]:
-            if redo_adex and not adex_substeps(i, slot_next, neurons, state):
+            if LOOP_SUBSTEPS and not adex_substeps(i, slot_next, neurons, state):
                 continue
             n_spiking = note_spike(i, 1, n_spiking, first, now, state)
     return n_spiking
-
-
-def _loop(start, stop, n_spiking, first, step, dt, cells, neurons, state):
-    """``neuron_run`` of ``LOOP_KIND``, ``LOOP_ADEX`` and ``LOOP_METHOD``: constants of
-    each twin ``neuron_loop`` makes of this function."""
-    return neuron_run(LOOP_KIND, LOOP_ADEX, LOOP_METHOD, start, stop, n_spiking, first,
-                      step, dt, cells, neurons, state)
 
 
 #: The loops a block runs, by name: (kind, adaptation). Only conductance-based cells
@@ -402,9 +400,13 @@ def neuron_loop(loop: str, method: int):
     network compiles only the loops of its cells' kinds and its method."""
     if (loop, method) not in _loops:
         kind, adex = LOOPS[loop]
+        suffix = f"{loop}_{METHOD_NAMES[method]}"
+        constants = {"LOOP_KIND": kind, "LOOP_ADEX": adex, "LOOP_METHOD": method,
+                     "LOOP_SUBSTEPS": adex and method == METHOD_EXPONENTIAL}
+        step = njit(error_model="numpy", inline="always")(
+            twin(neuron_step, f"neuron_step_{suffix}", **constants))
         _loops[loop, method] = njit(cache=True, error_model="numpy")(
-            twin(_loop, f"neuron_run_{loop}_{METHOD_NAMES[method]}", LOOP_KIND=kind,
-                 LOOP_ADEX=adex, LOOP_METHOD=method))
+            twin(neuron_run, f"neuron_run_{suffix}", LOOP_STEP=step, **constants))
     return _loops[loop, method]
 
 
