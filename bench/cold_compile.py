@@ -19,7 +19,9 @@ Usage::
         [--label after] [--out bench/results/cold_compile.json]
 
 The results of earlier labels in the output file are kept (``before`` and ``after``
-side by side).
+side by side). ``PYTHONPATH=<checkout>`` measures another checkout's package (e.g. a
+``git worktree`` of an older commit); each case checks that it imported the same
+package as this script.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ balanced_random_network(wafer=Wafer(seed=0), n_neurons=2083, duration=100.0, see
 
 FOOTER = """
 import json, warnings
+import bss1lab
 from bss1lab.emulator.compiling import compilations
-print("RESULT " + json.dumps({"compilations": compilations()}))
+print("RESULT " + json.dumps({"compilations": compilations(), "package": bss1lab.__file__}))
 """
 
 
@@ -66,14 +69,20 @@ def run_case(name: str) -> dict:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONWARNINGS="ignore")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
+        # in the empty cache folder: ``python -c`` puts its working directory first on
+        # sys.path, so from a checkout it would import that checkout, not PYTHONPATH's
         done = subprocess.run([sys.executable, "-c", CASES[name] + FOOTER], env=env,
-                              capture_output=True, text=True, check=False)
+                              cwd=cache, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"case {name} failed:\n{done.stderr[-3000:]}")
     line = [row for row in done.stdout.splitlines() if row.startswith("RESULT ")][-1]
     result = json.loads(line[len("RESULT "):])
+    import bss1lab
+    if Path(result["package"]).resolve() != Path(bss1lab.__file__).resolve():
+        raise RuntimeError(f"case {name} measured {result['package']}, "
+                           f"not {bss1lab.__file__}")
     result["cpu_s"] = round((after.ru_utime - before.ru_utime)
                             + (after.ru_stime - before.ru_stime), 1)
     result["wall_s"] = round(wall, 1)
