@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from bss1lab.emulator.contracts import STP_TSODYKS_MARKRAM, STP_WAFER_DEPRESSION
 
@@ -42,7 +43,7 @@ def step_slot(step, state):
     return step & (state.emitted.shape[0] - 1)
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def emit_plastic(i, count, step, dt, plasticity, state):
     """Advance cell ``i``'s plastic synapse states by its ``count`` spikes of
     ``step`` and store their summed efficacies."""
@@ -63,7 +64,7 @@ def emit_plastic(i, count, step, dt, plasticity, state):
         state.stp_efficacy[now, slot] = total
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def deliver_block(b, step, synapses, plasticity, state, block_offset):
     """Add the spikes filed in step ``step - 1`` onto block ``b``'s ring columns,
     emitting blocks in order and cells in order within each. A spike of step n - 1,

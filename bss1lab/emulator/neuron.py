@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from bss1lab.emulator.contracts import (KIND_COND_EXP, KIND_CURR_DELTA, KIND_CURR_EXP,
                                         METHOD_EXPONENTIAL, METHOD_RK2)
@@ -291,7 +292,7 @@ def adex_substep_run(v, w, syn_e, syn_i, current, fraction, decay_e, mean_e, dec
     return v, w, syn_e, syn_i, False, ADEX_SUBSTEPS * fraction
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def adex_substeps(i, slot, q, state):
     """Do AdEx cell ``i``'s step again in ``ADEX_SUBSTEPS`` sub-steps, from the
     start-of-step state it kept (``neuron_step``) and with the inputs due at its end
@@ -405,7 +406,7 @@ def neuron_loop(loop: str, method: int):
                      "LOOP_SUBSTEPS": adex and method == METHOD_EXPONENTIAL}
         step = njit(error_model="numpy", inline="always")(
             twin(neuron_step, f"neuron_step_{suffix}", **constants))
-        _loops[loop, method] = njit(cache=True, error_model="numpy")(
+        _loops[loop, method] = register_jitable(cache=True, error_model="numpy")(
             twin(neuron_run, f"neuron_run_{suffix}", LOOP_STEP=step, **constants))
     return _loops[loop, method]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 from bss1lab.emulator.contracts import (KIND_ARRAY, KIND_COND_EXP, KIND_CURR_EXP,
                                         KIND_POISSON, Cells, NeuronParameters)
@@ -221,7 +222,7 @@ def _advance_block(suffix: str, method: int, loops: tuple[str, ...]):
         for loop in loops:
             constants[f"HAS_{loop.upper()}"] = True
             constants[f"RUN_{loop.upper()}"] = neuron_loop(loop, method)
-        _advance_blocks[suffix] = njit(cache=True, error_model="numpy")(
+        _advance_blocks[suffix] = register_jitable(cache=True, error_model="numpy")(
             twin(advance_block, f"advance_block_{suffix}", **constants))
     return _advance_blocks[suffix]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from bss1lab.emulator.contracts import KIND_POISSON, POISSON_HEAD
 from bss1lab.emulator.delivery import deliver_direct, note_spike, step_slot
@@ -12,7 +13,7 @@ from bss1lab.emulator.generator import INPUT_ORDER_STREAM, uniform
 from bss1lab.emulator.buffers import take_tokens
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def limit_input(first, n_spiking, step, seed_hash, cells, state):
     """Pass the step's spikes of limited sources through their FPGA's and then their
     link's buffer; what does not fit is dropped (and counted). Sources are served
@@ -45,7 +46,7 @@ def limit_input(first, n_spiking, step, seed_hash, cells, state):
         state.emitted[now, i] = passed
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def poisson_counts(lo, hi, step, seed_hash, cells, state):
     """Draw this step's spike counts of the Poisson sources ``lo`` to ``hi`` (cell
     indices, consecutive) into ``state.emitted``: the inverse of each source's
@@ -82,7 +83,7 @@ def poisson_tail(i, count, step, seed_hash, cells):
     return count
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
                 plasticity, state, record_spikes):
     """This step's spikes of the Poisson sources at positions [start, stop)
@@ -115,7 +116,7 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
     return n_spiking, events
 
 
-@njit(cache=True, error_model="numpy")
+@register_jitable(cache=True, error_model="numpy")
 def array_run(start, stop, n_spiking, first, step, cells, state):
     """This step's spikes of the spike-array sources at positions [start, stop)."""
     now = step_slot(step, state)
