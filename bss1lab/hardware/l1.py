@@ -180,8 +180,11 @@ def _route_buses(order, bus_x, bus_y, bus_line, target_start, target_x, target_y
         x0 = bus_x[b]
         y0 = bus_y[b]
         hline_at[x0] = bus_line[b]
-        east = _extend(horizontal, vertical, hline_at, y0, x0, 1, max(x0, target_x[last - 1]))
-        west = _extend(horizontal, vertical, hline_at, y0, x0, -1, min(x0, target_x[first]))
+        # steps as int64, not literals: numba would compile _extend once per literal
+        east = _extend(horizontal, vertical, hline_at, y0, x0, np.int64(1),
+                       max(x0, target_x[last - 1]))
+        west = _extend(horizontal, vertical, hline_at, y0, x0, np.int64(-1),
+                       min(x0, target_x[first]))
         t = first
         while t < last:  # one column of targets (sorted by column, then row)
             x = target_x[t]
@@ -191,7 +194,8 @@ def _route_buses(order, bus_x, bus_y, bus_line, target_start, target_x, target_y
             if west <= x <= east:
                 top = min(y0, target_y[t])
                 bottom = max(y0, target_y[end - 1])
-                best_lane, best_score, best_load, best_up, best_down = -1, 0, 0, 0, 0
+                best_lane = np.int64(-1)  # not the literal: see _extend's steps
+                best_score, best_load, best_up, best_down = 0, 0, 0, 0
                 for choice in range(2 * _CROSSBAR_CHOICES):
                     lane = _crossbar_lane(hline_at[x], choice, y0)
                     if vertical[x, lane, y0]:

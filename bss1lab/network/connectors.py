@@ -200,9 +200,7 @@ class FixedTotalNumberConnector(Connector):
         if self.n > 0 and n_pairs <= 0:
             raise ValueError("FixedTotalNumberConnector: no pair is available")
         flat = sample_partners(rng, np.array([self.n], dtype=np.int64), n_pairs,
-                               np.array([-1], dtype=np.int64), self.with_replacement,
-                               sort_rows=False)
-        flat.sort()
+                               np.array([-1], dtype=np.int64), self.with_replacement)
         # in place: at 45 M connections each int64 copy is 360 MB
         post = flat // row_length
         pre = np.remainder(flat, row_length, out=flat)
