@@ -15,7 +15,7 @@ from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
                              FixedNumberPreConnector, FromListConnector, IF_cond_exp,
                              IF_curr_delta, IF_curr_exp, Network, Population, Projection,
                              SpikeSourceArray, SpikeSourcePoisson, StaticSynapse,
-                             StepCurrentSource)
+                             StepCurrentSource, TsodyksMarkramSynapse)
 
 IDEAL = Wafer.ideal()
 # the module, which the package's ``realise`` function shadows as an attribute
@@ -364,11 +364,14 @@ def test_vectorisable_expm1_matches_numpy_to_rounding():
     np.testing.assert_allclose(got, np.expm1(-growing), rtol=1e-13, atol=0.0)
 
 
-def uniform_delay_network(delay: float, drive_delay: float | None = None) -> Network:
+def uniform_delay_network(delay: float, drive_delay: float | None = None,
+                          plastic: bool = False) -> Network:
     """E/I cells driven by one-synapse and shared Poisson sources, every synapse with
     the same delay (the one-synapse drive's may differ: it never crosses blocks): the
     order in which inputs are summed is then the same whatever the synchronisation
-    window, so any window must give the very same spikes."""
+    window, so any window must give the very same spikes. ``plastic``: the recurrent
+    excitatory synapses depress and facilitate (Tsodyks-Markram), and so do those of
+    the shared sources, at 1 kHz: many of them spike twice within a window."""
     drive_delay = delay if drive_delay is None else drive_delay
     cell = IF_cond_exp(tau_refrac=2.0)
     exc = Population(300, cell, label="E")
@@ -376,30 +379,42 @@ def uniform_delay_network(delay: float, drive_delay: float | None = None) -> Net
     for population in (exc, inh):
         population.initialize(v=np.linspace(-65.0, -52.0, population.size))
     noise = Population(380, SpikeSourcePoisson(rate=3000.0), label="noise")
-    shared = Population(30, SpikeSourcePoisson(rate=50.0), label="shared")
+    shared = Population(30, SpikeSourcePoisson(rate=1000.0 if plastic else 50.0),
+                        label="shared")
     w = 0.004
+    if plastic:
+        recurrent = TsodyksMarkramSynapse(U=0.3, tau_rec=100.0, tau_facil=50.0,
+                                          weight=2 * w, delay=delay)
+        from_shared = TsodyksMarkramSynapse(U=0.3, tau_rec=100.0, tau_facil=50.0,
+                                            weight=w, delay=delay)
+    else:
+        recurrent, from_shared = StaticSynapse(w, delay), StaticSynapse(w, delay)
     return Network(
         exc, inh, noise, shared,
         Projection(exc, exc, FixedNumberPreConnector(20, allow_self_connections=False),
-                   StaticSynapse(w, delay)),
-        Projection(exc, inh, FixedNumberPreConnector(20), StaticSynapse(w, delay)),
+                   recurrent),
+        Projection(exc, inh, FixedNumberPreConnector(20), recurrent),
         Projection(inh, exc, FixedNumberPreConnector(5), StaticSynapse(4 * w, delay),
                    receptor_type="inhibitory"),
         Projection(noise, exc, FromListConnector(np.c_[np.arange(300), np.arange(300)]),
                    StaticSynapse(w, drive_delay)),
         Projection(noise, inh, FromListConnector(np.c_[np.arange(300, 380), np.arange(80)]),
                    StaticSynapse(w, drive_delay)),
-        Projection(shared, exc, FixedNumberPreConnector(3), StaticSynapse(w, delay)),
+        Projection(shared, exc, FixedNumberPreConnector(3), from_shared),
         label="uniform delays")
 
 
+@pytest.mark.parametrize("plastic", [False, True])
 def test_a_window_of_the_shortest_delay_gives_the_spikes_of_a_window_of_one_step(
-        monkeypatch):
+        monkeypatch, plastic):
     monkeypatch.setattr(layout, "CELLS_PER_BLOCK", 200)  # 790 cells -> 2 blocks
-    # the one-synapse drive's 0.1 ms delay does not bound the window
-    mapped = IDEAL.map(uniform_delay_network(1.3, drive_delay=0.1), seed=1)
+    # the one-synapse drive's 0.1 ms delay does not bound the window; nor does
+    # plasticity (each step's efficacies are kept in that step's slot)
+    mapped = IDEAL.map(uniform_delay_network(1.3, drive_delay=0.1, plastic=plastic),
+                       seed=1)
     windowed = Emulation(mapped, 4, record_spikes="all")
     assert windowed.window == contracts.MAX_WINDOW == 8  # 13 steps, capped
+    assert (windowed.layout.plasticity.synapse_slot.size > 0) == plastic
     monkeypatch.setattr(contracts, "MAX_WINDOW", 1)
     stepwise = Emulation(mapped, 4, record_spikes="all")
     assert stepwise.window == 1
@@ -438,10 +453,10 @@ def test_windowed_runs_split_at_odd_steps_on_one_or_two_threads_give_one_result(
     assert whole.synaptic_events == sum(p.synaptic_events for p in parts)
 
 
-def test_the_window_is_the_shortest_delay_capped_and_one_step_with_plasticity():
-    assert contracts.sync_window(np.array([15, 20]), plastic=True) == 1
-    assert contracts.sync_window(np.array([15, 20]), plastic=False) == contracts.MAX_WINDOW
-    assert contracts.sync_window(np.array([3, 20]), plastic=False) == 3
+def test_the_window_is_the_shortest_delay_capped():
+    assert contracts.sync_window(np.array([15, 20])) == contracts.MAX_WINDOW
+    assert contracts.sync_window(np.array([3, 20])) == 3
+    assert contracts.sync_window(np.array([], dtype=np.int64)) == contracts.MAX_WINDOW
     assert contracts.step_buffer_depth(1) == 2 and contracts.step_buffer_depth(5) == 16
 
 

@@ -40,21 +40,18 @@ METHOD_RK2 = 1          # Heun's second-order Runge-Kutta
 MAX_WINDOW = 8
 
 
-def sync_window(delay_steps: np.ndarray, plastic: bool) -> int:
+def sync_window(delay_steps: np.ndarray) -> int:
     """Steps the blocks may run apart between meetings: the shortest delay (a spike
     emitted inside a window is not due before the window ends), at most
-    ``MAX_WINDOW``; 1 with short-term plasticity, whose summed efficacies are kept
-    for one step (``State.stp_efficacy``).
+    ``MAX_WINDOW``. Short-term plasticity does not bound it: each step's summed
+    efficacies are kept in that step's slot as long as its spikes
+    (``State.stp_efficacy``), and a cell's plastic states change only in its own block.
 
     Parameters
     ----------
     delay_steps : int array
         Every synapse's delay, steps (>= 1).
-    plastic : bool
-        Whether any synapse is plastic.
     """
-    if plastic:
-        return 1
     shortest = int(delay_steps.min()) if delay_steps.size else MAX_WINDOW
     return max(1, min(MAX_WINDOW, shortest))
 

@@ -129,9 +129,8 @@ class Emulation:
         The flat arrays the kernels run on.
     window : int
         Steps the kernel's blocks run apart between meetings of its threads: the
-        shortest delay in steps, at most ``contracts.MAX_WINDOW`` (1 with short-term
-        plasticity). Results do not depend on it being more than 1 only by the order
-        of float sums into one input slot.
+        shortest delay between blocks in steps, at most ``contracts.MAX_WINDOW``.
+        Results depend on it only by the order of float sums into one input slot.
 
     Notes
     -----
@@ -182,8 +181,7 @@ class Emulation:
         crossing = np.ones(self.layout.synapses.delay.size, dtype=bool)
         direct = self.layout.cells.direct_synapse
         crossing[direct[direct >= 0]] = False
-        self.window = sync_window(self.layout.synapses.delay[crossing],
-                                  self.layout.plasticity.synapse_slot.size > 0)
+        self.window = sync_window(self.layout.synapses.delay[crossing])
         self._spikes, self._trace_cells, self._variables, self._every = record.resolve(
             mapped.network, self.dt)
         # the kernel's state index of each traced variable
