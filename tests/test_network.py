@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
                              FixedNumberPreConnector, FixedProbabilityConnector,
@@ -10,6 +12,7 @@ from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
                              RandomDistribution, SpikeSourceArray, SpikeSourcePoisson,
                              StaticSynapse, realise)
 from bss1lab.network.connectors import Connector
+from bss1lab.network.sampling import sample_partners
 
 
 @pytest.mark.parametrize("make, message", [
@@ -227,3 +230,19 @@ def test_drawn_parameters_are_checked():
                            v_thresh=RandomDistribution("normal", mu=-50.0, sigma=3.0))
     with pytest.raises(ValueError, match="v_reset must be below v_thresh, but is not in"):
         realise(Network(Population(1000, crossing, label="c")), 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(0, 12), min_size=1, max_size=8),
+       n_pool=st.integers(13, 40), with_replacement=st.booleans(), data=st.data())
+def test_sampled_rows_are_sorted_in_range_and_skip_their_excluded_index(
+        counts, n_pool, with_replacement, data):
+    excluded = np.array(data.draw(st.lists(st.integers(-1, n_pool - 1), min_size=len(counts),
+                                           max_size=len(counts))), dtype=np.int64)
+    counts = np.array(counts, dtype=np.int64)
+    drawn = sample_partners(np.random.default_rng(3), counts, n_pool, excluded,
+                            with_replacement)
+    assert drawn.dtype == np.int64 and drawn.size == counts.sum()
+    for row, skip in zip(np.split(drawn, np.cumsum(counts)[:-1]), excluded):
+        assert np.all(np.diff(row) >= (0 if with_replacement else 1))  # sorted (distinct)
+        assert np.all((row >= 0) & (row < n_pool)) and not np.any(row == skip)
