@@ -67,6 +67,9 @@ def run_case(name: str) -> dict:
     """Run case ``name`` in a fresh process on an empty numba cache."""
     with tempfile.TemporaryDirectory(prefix="bss1lab-cold-") as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONWARNINGS="ignore")
+        if env.get("PYTHONPATH"):  # the case runs elsewhere: relative entries would break
+            env["PYTHONPATH"] = os.pathsep.join(
+                os.path.abspath(entry) for entry in env["PYTHONPATH"].split(os.pathsep))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         # in the empty cache folder: ``python -c`` puts its working directory first on

@@ -473,6 +473,37 @@ def test_a_run_handed_over_to_a_new_emulation_equals_one_run(small_network, bloc
     assert_parts_make_the_whole(whole, parts)
 
 
+def test_a_hand_over_goes_on_with_the_previous_synchronisation_window(monkeypatch):
+    # the same network handed from a window of 5 steps to an emulation that could run
+    # 8 (both buffers 16 steps deep): the spikes of steps 208 and 209 were delivered
+    # at the meeting at step 210, and a window of 8 would deliver them again at 216
+    monkeypatch.setattr(layout, "CELLS_PER_BLOCK", 200)  # 790 cells -> 2 blocks
+    mapped = IDEAL.map(uniform_delay_network(1.3, drive_delay=0.1), seed=1)
+    monkeypatch.setattr(contracts, "MAX_WINDOW", 5)
+    whole = Emulation(mapped, 4, record_spikes="all").run(40.0)
+    first = Emulation(mapped, 4, record_spikes="all")
+    parts = [first.run(21.1)]
+    monkeypatch.setattr(contracts, "MAX_WINDOW", 8)
+    second = Emulation(mapped, 4, record_spikes="all")
+    assert (first.window, second.window) == (5, 8)
+    second.continue_from(first)
+    assert second.window == 5
+    parts.append(second.run(18.9))
+    assert whole.spike_cell.size > 500
+    np.testing.assert_array_equal(whole.spike_cell,
+                                  np.concatenate([p.spike_cell for p in parts]))
+    np.testing.assert_array_equal(whole.spike_time,
+                                  np.concatenate([p.spike_time for p in parts]))
+    # the other way, the new emulation could not take the window's spikes in time
+    longer = Emulation(mapped, 4)
+    longer.run(1.0)
+    monkeypatch.setattr(contracts, "MAX_WINDOW", 5)
+    shorter = Emulation(mapped, 4)
+    assert (longer.window, shorter.window) == (8, 5)
+    with pytest.raises(NotImplementedError, match="synchronisation window"):
+        shorter.continue_from(longer)
+
+
 def test_a_hand_over_on_the_wafer_keeps_the_readout_s_buffers(small_network):
     mapped = Wafer().map(small_network, seed=1)
     whole = Emulation(mapped, 3, record_spikes="all").run(100.0)

@@ -129,7 +129,8 @@ class Emulation:
         The flat arrays the kernels run on.
     window : int
         Steps the kernel's blocks run apart between meetings of its threads: the
-        shortest delay between blocks in steps, at most ``contracts.MAX_WINDOW``.
+        shortest delay in steps of every synapse but the one-synapse sources' (which
+        stay in their target's block), at most ``contracts.MAX_WINDOW``.
         Results depend on it only by the order of float sums into one input slot.
 
     Notes
@@ -250,8 +251,9 @@ class Emulation:
         Raises
         ------
         NotImplementedError
-            When a part of the state changed shape (named); ValueError when this
-            emulation has run or its ``dt`` differs.
+            When a part of the state changed shape (named), or the shortest delay fell
+            below ``previous.window`` (this emulation then goes on with that window);
+            ValueError when this emulation has run or its ``dt`` differs.
 
         Examples
         --------

@@ -33,6 +33,15 @@ def carry_over(previous: "Emulation", new: "Emulation") -> None:
             + ", ".join(f"{name!r} {a} -> {b}" for name, a, b in changed)
             + " (the cells, the longest delay, the plastic synapses, the input links or "
             "the thread blocks differ); only a network of the same shape can continue")
+    if previous.window > new.window:
+        raise NotImplementedError(
+            f"Emulation.continue_from: the shortest delay ({new.window} steps) is below "
+            f"the previous emulation's synchronisation window ({previous.window} steps): "
+            "its spikes in flight would be delivered in the wrong steps; only a network "
+            "whose delays are not shorter can continue")
+    # the previous window's spikes are delivered when that window ends: go on with
+    # its window (any window up to the shortest delay is correct)
+    new.window = previous.window
     for name in new.state._fields:
         if name not in RECOMPUTED:
             getattr(new.state, name)[...] = getattr(previous.state, name)
