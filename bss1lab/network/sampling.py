@@ -36,22 +36,18 @@ def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
     >>> rows.shape, bool(np.all(rows[:3] > 0))
     ((5,), True)
     """
-    out = _draw_partners(rng, counts, int(n_pool), excluded, bool(with_replacement))
-    if counts.shape[0] == 1:
-        out.sort()  # in place: one row may be tens of millions of pairs
-        return out
-    # numpy sorts every row at once, as keys (row, index): faster than numba's sort row
-    # by row, and numba's sort would be half of this module's first compilation
-    offsets = np.repeat(np.arange(counts.shape[0], dtype=np.int64) * n_pool, counts)
-    out += offsets
-    out.sort()
-    out -= offsets
-    return out
+    keys = _draw_keys(rng, counts, int(n_pool), excluded, bool(with_replacement))
+    # one numpy sort of the keys row * n_pool + index sorts every row at once, in
+    # place: faster than numba's sort row by row, which would also be half of this
+    # module's first compilation
+    keys.sort()
+    return np.remainder(keys, n_pool, out=keys)
 
 
 @njit(cache=True)
-def _draw_partners(rng, counts, n_pool, excluded, with_replacement):
-    """``sample_partners``'s draws, each row in the order drawn."""
+def _draw_keys(rng, counts, n_pool, excluded, with_replacement):
+    """``sample_partners``'s draws as keys ``row * n_pool + index``, each row's in the
+    order drawn."""
     # int(u * m) for a 53-bit uniform u: uniform on range(m) up to 2**-22 relative
     # bias for any pool below 2**31, and ~20x faster than Generator.integers here
     out = np.empty(counts.sum(), dtype=np.int64)
@@ -83,4 +79,6 @@ def _draw_partners(rng, counts, n_pool, excluded, with_replacement):
                 taken[out[p]] = False
                 if skip >= 0 and out[p] >= skip:
                     out[p] += 1
+        for p in range(start, position):
+            out[p] += row * n_pool
     return out
