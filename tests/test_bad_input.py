@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import bss1lab
-from bss1lab.emulator import memory
+from bss1lab.emulator import Emulation, memory
 from bss1lab.errors import DoesNotFitWafer, NotEnoughMemory, ParameterTypeError
 from bss1lab.experiments import (balanced_random_network, cost, run, single_neuron)
 from bss1lab.experiments.calibration import realised_parameters
@@ -31,7 +31,8 @@ from bss1lab.network import (AllToAllConnector, EIF_cond_exp_isfa_ista,
                              FixedTotalNumberConnector, FromListConnector, IF_cond_exp,
                              IF_curr_delta, IF_curr_exp, Network, OneToOneConnector,
                              Population, Projection, RandomDistribution, SpikeSourceArray,
-                             SpikeSourcePoisson, StaticSynapse, StepCurrentSource)
+                             SpikeSourcePoisson, StaticSynapse, StepCurrentSource,
+                             TsodyksMarkramSynapse)
 from bss1lab.network.brunel import HARDWARE_CELL_PARAMETERS
 
 IDEAL = Wafer.ideal()
@@ -394,6 +395,34 @@ def test_the_memory_estimate_counts_cells_and_expected_synapses():
         + memory.BYTES_PER_DRAWN_SYNAPSE))
     assert memory.estimate_bytes(net, on_wafer=True) == ideal + 100_000 * (
         memory.BYTES_PER_MAPPED_SYNAPSE)
+
+
+def test_the_memory_estimate_counts_the_plasticity_state_an_emulation_holds():
+    """A plastic projection adds a slot per synapse and a state per presynaptic cell,
+    as many bytes as the emulation's arrays of them take (its efficacies are kept
+    for at most as many steps as the estimate counts)."""
+    cells = Population(200, IF_cond_exp(), label="c")
+
+    def network(synapse):
+        return Network(cells, Projection(cells, cells, FixedNumberPreConnector(20),
+                                         synapse))
+
+    plastic = network(TsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=0.0,
+                                            weight=0.001, delay=1.0))
+    added = memory.estimate_bytes(plastic) - memory.estimate_bytes(network(None))
+    assert added == (4000 * memory.BYTES_PER_SYNAPSE_WITH_PLASTICITY
+                     + 200 * memory.BYTES_PER_PLASTIC_SLOT)
+    emulation = Emulation(IDEAL.map(plastic, seed=1))
+    held_per_synapse = emulation.layout.plasticity.synapse_slot.nbytes / 4000
+    assert held_per_synapse == memory.BYTES_PER_SYNAPSE_WITH_PLASTICITY
+    slots = emulation.layout.plasticity.U.size
+    assert slots == 200  # 20 synapses from each cell on average: every one has some
+    state = emulation.state
+    held_per_slot = sum(a.nbytes for a in (
+        *emulation.layout.plasticity[1:5], state.stp_a, state.stp_b, state.stp_last,
+        state.stp_efficacy)) / slots + np.dtype(np.int64).itemsize  # + the slot's key
+    unkept_steps = memory._DEPTH - state.stp_efficacy.shape[0]
+    assert held_per_slot == memory.BYTES_PER_PLASTIC_SLOT - unkept_steps * 8
 
 
 # --- runs -------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ from bss1lab.network.model import Network
 from bss1lab.network.realise import KEEP_SYNAPSES_UP_TO
 
 __all__ = ["BYTES_PER_CELL", "BYTES_PER_SYNAPSE", "BYTES_PER_KEPT_SYNAPSE",
-           "BYTES_PER_DRAWN_SYNAPSE", "BYTES_PER_MAPPED_SYNAPSE", "estimate_bytes", "available_bytes", "check_memory"]
+           "BYTES_PER_DRAWN_SYNAPSE", "BYTES_PER_MAPPED_SYNAPSE",
+           "BYTES_PER_SYNAPSE_WITH_PLASTICITY", "BYTES_PER_PLASTIC_SLOT", "estimate_bytes",
+           "available_bytes", "check_memory"]
 
 _F8, _I8, _F4, _I4, _I2, _U1 = (np.dtype(t).itemsize for t in
                                  ("f8", "i8", "f4", "i4", "i2", "u1"))
@@ -51,6 +53,14 @@ BYTES_PER_KEPT_SYNAPSE = 2 * _I4 + 2 * _F4
 #: Per synapse of the projection being drawn: the connector's int64 pairs and the
 #: drawn float64 weights and delays, briefly.
 BYTES_PER_DRAWN_SYNAPSE = 2 * _I8 + 2 * _F8
+#: Per synapse of a network with short-term plasticity (any plastic projection): its
+#: state's slot or -1 (``contracts.Plasticity.synapse_slot``, int64, every synapse).
+BYTES_PER_SYNAPSE_WITH_PLASTICITY = _I8
+#: Per (emitting cell, plastic projection), a plasticity state "slot": the layout's
+#: sorted slot key, the model and its three parameters (``contracts.Plasticity``),
+#: the state (a, b, the last spike's step) and its summed efficacy per kept step
+#: (``contracts.State.stp_*``).
+BYTES_PER_PLASTIC_SLOT = _I8 + _U1 + 3 * _F8 + 2 * _F8 + _I8 + _DEPTH * _F8
 #: Per requested synapse, what mapping onto the wafer holds at once: its projection
 #: (int64), the weight in float64 before, during and after quantization, the
 #: weight's fixed deviation, the routed delay and its float64 copy, the kept flag.
@@ -78,17 +88,24 @@ def estimate_bytes(network: Network, on_wafer: bool = False) -> float:
     -------
     float
         ``cells x BYTES_PER_CELL + synapses x (BYTES_PER_SYNAPSE [+
-        BYTES_PER_KEPT_SYNAPSE] [+ BYTES_PER_MAPPED_SYNAPSE]) + largest projection x
-        BYTES_PER_DRAWN_SYNAPSE``, with the synapses the connectors expect; a
+        BYTES_PER_KEPT_SYNAPSE] [+ BYTES_PER_MAPPED_SYNAPSE] [+
+        BYTES_PER_SYNAPSE_WITH_PLASTICITY]) + largest projection x
+        BYTES_PER_DRAWN_SYNAPSE + plastic projections' presynaptic cells x
+        BYTES_PER_PLASTIC_SLOT``, with the synapses the connectors expect; a
         connector that cannot tell counts as none.
     """
     counts = _expected_counts(network)
     synapses = float(sum(counts))
     kept = on_wafer or synapses <= KEEP_SYNAPSES_UP_TO
+    # a plastic projection's every presynaptic cell may have a synapse: a state each
+    plastic_slots = float(sum(p.pre.size for p in network.projections
+                              if p.plasticity is not None))
     per_synapse = (BYTES_PER_SYNAPSE + (BYTES_PER_KEPT_SYNAPSE if kept else 0)
-                   + (BYTES_PER_MAPPED_SYNAPSE if on_wafer else 0))
+                   + (BYTES_PER_MAPPED_SYNAPSE if on_wafer else 0)
+                   + (BYTES_PER_SYNAPSE_WITH_PLASTICITY if plastic_slots else 0))
     return (float(network.size) * BYTES_PER_CELL + synapses * per_synapse
-            + max(counts, default=0.0) * BYTES_PER_DRAWN_SYNAPSE)
+            + max(counts, default=0.0) * BYTES_PER_DRAWN_SYNAPSE
+            + plastic_slots * BYTES_PER_PLASTIC_SLOT)
 
 
 def available_bytes() -> float:

@@ -77,7 +77,7 @@ def to_pynn(mapped, sim: types.ModuleType) -> dict:
             raise ValueError(f"to_pynn: projection {projection.label!r} has "
                              f"{type(connector).__name__}; give a MappedNetwork, or a "
                              "Network of FromListConnector(pre, post, weight, delay) rows")
-        plasticity = getattr(projection.synapse_type, "plasticity", None)
+        plasticity = projection.plasticity
         synapse = (sim.StaticSynapse() if plasticity is None else
                    sim.TsodyksMarkramSynapse(U=plasticity[0], tau_rec=plasticity[1],
                                              tau_facil=plasticity[2]))

@@ -280,6 +280,11 @@ class Projection:
         self.label = name
         check_weight_sign(self, *_value_bounds(synapse_type.weight))
 
+    @property
+    def plasticity(self) -> tuple[float, float, float] | None:
+        """(U, tau_rec, tau_facil) of a plastic synapse type, else None."""
+        return getattr(self.synapse_type, "plasticity", None)
+
     def __repr__(self) -> str:
         return (f"Projection({self.pre.label!r} -> {self.post.label!r}, {self.connector!r}, "
                 f"{self.synapse_type!r}, receptor_type={self.receptor_type!r})")

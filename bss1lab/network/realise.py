@@ -382,8 +382,7 @@ def realise(network: Network, seed: int | np.random.SeedSequence | None = None,
         projection_offsets=offsets,
         projection_receptors=np.array([RECEPTOR_TYPES.index(p.receptor_type)
                                        for p in network.projections], dtype=np.int8),
-        projection_plasticity=tuple(getattr(p.synapse_type, "plasticity", None)
-                                    for p in network.projections),
+        projection_plasticity=tuple(p.plasticity for p in network.projections),
         seed=seed if isinstance(seed, (int, np.integer)) else None,
         label=network.label,
         redraw=tuple(redraw))
