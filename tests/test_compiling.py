@@ -75,8 +75,8 @@ def test_the_first_compilation_is_printed_where_logging_would_not_show_it():
     ("run_steps_rk2_cond_exp_adex_curr_exp_curr_delta",
      "the emulator for IF_cond_exp, EIF_cond_exp_isfa_ista, IF_curr_exp, IF_curr_delta "
      "cells, rk2 method"),
-    ("neuron_run_adex_exponential", "the emulator for EIF_cond_exp_isfa_ista cells, "
-                                    "exponential method"),
+    ("run_steps_exponential_adex", "the emulator for EIF_cond_exp_isfa_ista cells, "
+                                   "exponential method"),
 ])
 def test_the_status_names_the_cell_types_and_the_method_a_kernel_compiles_for(name, says):
     """A panel's status line, while numba compiles a kernel variant."""

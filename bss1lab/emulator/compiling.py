@@ -94,13 +94,13 @@ def compiling_now() -> str | None:
     if function is None:
         return None
     layer = LAYERS.get(function.__module__.split(".")[1], "bss1lab")
-    # the kernel variants' and neuron loops' names end in method_loop1_loop2...
-    variant = re.fullmatch(r"(?:run_steps(?:_serial)?|advance_block)_(exponential|rk2)_(.+)"
-                           r"|neuron_run_(.+)_(exponential|rk2)", function.__name__)
+    # the kernel variants' names end in method_loop1_loop2... (their block step and
+    # neuron loops are compiled inside them: never the outermost compilation)
+    variant = re.fullmatch(r"run_steps(?:_serial)?_(exponential|rk2)_(.+)",
+                           function.__name__)
     if variant is None:
         return f"compiling {layer} (once: numba keeps it)..."
-    method, loops = ((variant[1], variant[2]) if variant[1]
-                     else (variant[4], variant[3]))
+    method, loops = variant[1], variant[2]
     names = []
     while loops:  # loop names joined by "_": none is another's start
         loop = next(loop for loop in CELL_TYPES if f"{loops}_".startswith(f"{loop}_"))
