@@ -81,16 +81,20 @@ def deliver_block(b, step, synapses, plasticity, state, block_offset):
             first = synapses.entry_synapse[e]
             last = synapses.entry_synapse[e + 1]
             events += count * (last - first)
+            # unsigned indices (as in neuron.neuron_run): numba then leaves out its
+            # wrap-around of negative indices, three instructions per access
             if not plastic:
-                for s in range(first, last):
-                    slot = (step + synapses.delay[s]) & ring_mask
-                    state.ring[slot, synapses.column[s]] += count * synapses.weight[s]
+                for s in range(np.uint64(first), np.uint64(last)):
+                    slot = np.uint64((step + synapses.delay[s]) & ring_mask)
+                    column = np.uint64(synapses.column[s])
+                    state.ring[slot, column] += count * synapses.weight[s]
                 continue
-            for s in range(first, last):
-                slot = (step + synapses.delay[s]) & ring_mask
+            for s in range(np.uint64(first), np.uint64(last)):
+                slot = np.uint64((step + synapses.delay[s]) & ring_mask)
+                column = np.uint64(synapses.column[s])
                 stp = plasticity.synapse_slot[s]
                 scale = count if stp < 0 else state.stp_efficacy[before, stp]
-                state.ring[slot, synapses.column[s]] += scale * synapses.weight[s]
+                state.ring[slot, column] += scale * synapses.weight[s]
     state.block_events[b] += events
 
 
@@ -107,5 +111,6 @@ def deliver_direct(s, scale, step, synapses, state):
     """Add ``scale`` times the weight of synapse ``s``, a one-synapse Poisson source's
     (in its target's block), onto the target: due ``delay`` after ``step`` ends."""
     ring = state.ring
-    slot = (step + 1 + synapses.delay[s]) & (ring.shape[0] - 1)
-    ring[slot, synapses.column[s]] += scale * synapses.weight[s]
+    synapse = np.uint64(s)  # unsigned, as in deliver_block
+    slot = np.uint64((step + 1 + synapses.delay[synapse]) & (ring.shape[0] - 1))
+    ring[slot, np.uint64(synapses.column[synapse])] += scale * synapses.weight[synapse]

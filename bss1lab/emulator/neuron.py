@@ -378,9 +378,9 @@ def neuron_run(start, stop, n_spiking, first, step, dt, cells, neurons, state):
         else:
             ring[slot_next, e] = 0.0
             ring[slot_next, e + _U1] = 0.0
-    for i in range(lo, hi):
+    for i in range(np.uint64(lo), np.uint64(hi)):
         if state.fired[i]:
-            if LOOP_SUBSTEPS and not adex_substeps(i, slot_next, neurons, state):
+            if LOOP_SUBSTEPS and not adex_substeps(np.int64(i), slot_next, neurons, state):
                 continue
             n_spiking = note_spike(i, 1, n_spiking, first, now, state)
     return n_spiking

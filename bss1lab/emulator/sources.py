@@ -12,6 +12,8 @@ from bss1lab.emulator.delivery import deliver_direct, note_spike, step_slot
 from bss1lab.emulator.generator import INPUT_ORDER_STREAM, uniform
 from bss1lab.emulator.buffers import take_tokens
 
+_U1 = np.uint64(1)
+
 
 @register_jitable(cache=True, error_model="numpy")
 def limit_input(first, n_spiking, step, seed_hash, cells, state):
@@ -98,7 +100,8 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
     hi = lo + stop - start
     poisson_counts(lo, hi, step, seed_hash, cells, state)
     events = 0
-    for i in range(lo, hi):
+    # unsigned, as in poisson_counts: no wrap-around of negative indices
+    for i in range(np.uint64(lo), np.uint64(hi)):
         count = np.int64(state.emitted[now, i])
         if count < 0:
             count = poisson_tail(i, -1 - count, step, seed_hash, cells)
@@ -106,7 +109,7 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
         if count == 0:
             continue
         s = cells.direct_synapse[i]
-        plastic = plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]
+        plastic = plasticity.cell_pointer[i + _U1] > plasticity.cell_pointer[i]
         if s >= 0 and record_spikes[i] == 0 and not plastic:
             state.spike_total[i] += count
             deliver_direct(s, float(count), step, synapses, state)
