@@ -355,6 +355,7 @@ def neuron_run(start, stop, n_spiking, first, step, dt, cells, neurons, state):
     slot_next = (step + 1) & (ring.shape[0] - 1)
     lo = cells.block_cells[start]
     hi = lo + stop - start
+    n_fired = 0
     # unsigned indices: numba then leaves out its wrap-around of negative indices,
     # which would keep LLVM from vectorising the loop (4x slower)
     for i in range(np.uint64(lo), np.uint64(hi)):
@@ -366,6 +367,7 @@ def neuron_run(start, stop, n_spiking, first, step, dt, cells, neurons, state):
                             state.refractory[i], state.i_ext[i], arrived_e, arrived_i,
                             dt, neurons, i)
         state.fired[i] = fired
+        n_fired += fired
         if LOOP_ADEX or LOOP_METHOD == METHOD_RK2:
             # without adaptation exponential Euler leaves w alone; one array fewer
             # to write keeps the loop within LLVM's limit of run-time overlap checks
@@ -378,11 +380,14 @@ def neuron_run(start, stop, n_spiking, first, step, dt, cells, neurons, state):
         else:
             ring[slot_next, e] = 0.0
             ring[slot_next, e + _U1] = 0.0
-    for i in range(np.uint64(lo), np.uint64(hi)):
+    # the scan for them stops at the last (a step's spikes are a few cells of many)
+    i = np.uint64(lo)
+    while n_fired > 0:
         if state.fired[i]:
-            if LOOP_SUBSTEPS and not adex_substeps(np.int64(i), slot_next, neurons, state):
-                continue
-            n_spiking = note_spike(i, 1, n_spiking, first, now, state)
+            n_fired -= 1
+            if not LOOP_SUBSTEPS or adex_substeps(np.int64(i), slot_next, neurons, state):
+                n_spiking = note_spike(i, 1, n_spiking, first, now, state)
+        i += _U1
     return n_spiking
 
 
