@@ -187,7 +187,8 @@ class State(NamedTuple):
     recorded_fill: np.ndarray
     spiking: np.ndarray          # per block: cells that spiked in the step (scratch)
     fired: np.ndarray            # uint8 per cell: spiked in the step (scratch)
-    pending: np.ndarray          # per block: limited sources that spiked (scratch)
+    pending: np.ndarray          # per block: Poisson sources that drew spikes, then
+                                 # limited sources that spiked (scratch)
 
 
 class Recording(NamedTuple):

@@ -99,15 +99,20 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
     lo = cells.block_cells[start]
     hi = lo + stop - start
     poisson_counts(lo, hi, step, seed_hash, cells, state)
-    events = 0
+    # first the sources that drew spikes, listed without a branch (which would be
+    # mispredicted at each of them: most draw none in a step), in order
+    n_drawn = 0
     # unsigned, as in poisson_counts: no wrap-around of negative indices
     for i in range(np.uint64(lo), np.uint64(hi)):
+        state.pending[first + n_drawn] = i
+        n_drawn += state.emitted[now, i] != 0
+    events = 0
+    for position in range(np.uint64(first), np.uint64(first + n_drawn)):
+        i = np.uint64(state.pending[position])
         count = np.int64(state.emitted[now, i])
         if count < 0:
             count = poisson_tail(i, -1 - count, step, seed_hash, cells)
             state.emitted[now, i] = count
-        if count == 0:
-            continue
         s = cells.direct_synapse[i]
         plastic = plasticity.cell_pointer[i + _U1] > plasticity.cell_pointer[i]
         if s >= 0 and record_spikes[i] == 0 and not plastic:
