@@ -22,6 +22,11 @@ NETWORKS = {
     "sparse_100k_cells_ideal": ("ideal", (
         "cells = Population(100_000, IF_cond_exp(), label='c'); "
         "network = Network(cells, Projection(cells, cells, FixedNumberPreConnector(20)))")),
+    # the same with short-term plasticity: a state per (presynaptic cell, projection)
+    "sparse_100k_cells_plastic_ideal": ("ideal", (
+        "cells = Population(100_000, IF_cond_exp(), label='c'); "
+        "network = Network(cells, Projection(cells, cells, FixedNumberPreConnector(20), "
+        "TsodyksMarkramSynapse(weight=0.001)))")),
 }
 
 MEASURE = """
