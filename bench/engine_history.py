@@ -1,8 +1,9 @@
 """The engine's speed across commits: the same networks, timed on each commit's code.
 
-Checks a list of commits out as git worktrees (under ``--trees``, default a temporary
-folder), and for each runs, in its own process with its own empty numba cache
-(``NUMBA_CACHE_DIR``: numba would otherwise load another commit's kernels), the
+Checks a list of commits out as git worktrees (under ``--trees``, kept for the next
+run; default a temporary folder, removed at the end with its worktrees), and for each
+runs, in its own process with its own empty numba cache (``NUMBA_CACHE_DIR``: numba
+would otherwise load another commit's kernels), the
 full-scale balanced random networks of ``engine_speed.py`` (pool and independent
 drive) and the 10 % microcircuit with its Poisson background on 1 and on 2 threads:
 5 ms to settle, then the best of three runs of ``--duration`` ms; and the random
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +102,15 @@ def measure(commit: str, trees: Path, duration: float, networks: list[str]) -> l
     return results
 
 
+def remove_trees(trees: Path, commits: list[str]) -> None:
+    """Remove the commits' worktrees (from the repository's list too) and ``trees``."""
+    for commit in commits:
+        if (trees / commit).exists():
+            subprocess.run(["git", "-C", str(REPOSITORY), "worktree", "remove", "--force",
+                            str(trees / commit)], check=True, capture_output=True)
+    shutil.rmtree(trees, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("commits", nargs="+")
@@ -119,8 +130,12 @@ def main() -> None:
     trees = args.trees or Path(tempfile.mkdtemp(prefix="bss1lab-history-"))
     trees.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
-    results = [{"round": k, **r} for k in range(args.rounds) for commit in args.commits
-               for r in measure(commit, trees, args.duration, networks)]
+    try:
+        results = [{"round": k, **r} for k in range(args.rounds) for commit in args.commits
+                   for r in measure(commit, trees, args.duration, networks)]
+    finally:
+        if args.trees is None:  # a temporary folder: its worktrees and caches go too
+            remove_trees(trees, args.commits)
     medians = {}
     for commit in args.commits:
         for threads in THREADS:
