@@ -102,13 +102,12 @@ def measure(commit: str, trees: Path, duration: float, networks: list[str]) -> l
     return results
 
 
-def remove_trees(trees: Path, commits: list[str]) -> None:
-    """Remove the commits' worktrees (from the repository's list too) and ``trees``."""
-    for commit in commits:
-        if (trees / commit).exists():
-            subprocess.run(["git", "-C", str(REPOSITORY), "worktree", "remove", "--force",
-                            str(trees / commit)], check=True, capture_output=True)
+def remove_trees(trees: Path) -> None:
+    """Remove ``trees`` with its worktrees and caches, then git's entries of worktrees
+    whose folders are gone (``git worktree prune``). Unchecked: it runs in a ``finally``
+    and must not hide the error that ended the run."""
     shutil.rmtree(trees, ignore_errors=True)
+    subprocess.run(["git", "-C", str(REPOSITORY), "worktree", "prune"], capture_output=True)
 
 
 def main() -> None:
@@ -135,7 +134,7 @@ def main() -> None:
                    for r in measure(commit, trees, args.duration, networks)]
     finally:
         if args.trees is None:  # a temporary folder: its worktrees and caches go too
-            remove_trees(trees, args.commits)
+            remove_trees(trees)
     medians = {}
     for commit in args.commits:
         for threads in THREADS:
