@@ -15,18 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: 100,000 cells, 20 synapses each of ``synapse`` (None: Projection's default)
+SPARSE_100K = ("cells = Population(100_000, IF_cond_exp(), label='c'); "
+               "network = Network(cells, Projection(cells, cells, "
+               "FixedNumberPreConnector(20), {synapse}))")
 #: name -> (wafer, code building ``network``)
 NETWORKS = {
     "brunel_12500_ideal": ("ideal", "network = brunel_network('hardware', n_neurons=12500)"),
     "brunel_2083_wafer": ("wafer", "network = brunel_network('hardware')"),
-    "sparse_100k_cells_ideal": ("ideal", (
-        "cells = Population(100_000, IF_cond_exp(), label='c'); "
-        "network = Network(cells, Projection(cells, cells, FixedNumberPreConnector(20)))")),
+    "sparse_100k_cells_ideal": ("ideal", SPARSE_100K.format(synapse="None")),
     # the same with short-term plasticity: a state per (presynaptic cell, projection)
-    "sparse_100k_cells_plastic_ideal": ("ideal", (
-        "cells = Population(100_000, IF_cond_exp(), label='c'); "
-        "network = Network(cells, Projection(cells, cells, FixedNumberPreConnector(20), "
-        "TsodyksMarkramSynapse(weight=0.001)))")),
+    "sparse_100k_cells_plastic_ideal": ("ideal", SPARSE_100K.format(
+        synapse="TsodyksMarkramSynapse(weight=0.001)")),
 }
 
 MEASURE = """
