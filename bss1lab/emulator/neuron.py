@@ -59,12 +59,22 @@ def expm1_minus(x):
     relative 1e-14 even for tiny x, from additions and multiplications only: LLVM
     vectorises it, which it cannot do for a call to ``exp`` without Intel's SVML. The
     Taylor series of expm1 at -x / 128 (|.| <= 0.5, x capped at 64), then doubled 7
-    times with expm1(2z) = expm1(z) (2 + expm1(z))."""
+    times with expm1(2z) = expm1(z) (2 + expm1(z)).
+
+    The series is summed by Estrin's scheme (pairs of terms, then pairs of pairs with
+    y^2, y^4, y^8), not Horner's: its chain of dependent operations is 9 long instead
+    of 26, and that chain, not the arithmetic, bounded the conductance-based loop."""
     y = -min(x, 64.0) * (1.0 / 128.0)
-    e = y * (1.0 + y * (1.0 / 2 + y * (1.0 / 6 + y * (1.0 / 24 + y * (1.0 / 120 + y * (
-        1.0 / 720 + y * (1.0 / 5040 + y * (1.0 / 40320 + y * (1.0 / 362880 + y * (
-            1.0 / 3628800 + y * (1.0 / 39916800 + y * (1.0 / 479001600
-                                                       + y * (1.0 / 6227020800)))))))))))))
+    y2 = y * y
+    y4 = y2 * y2
+    y8 = y4 * y4
+    # the coefficients of y^k are 1 / (k + 1)!
+    terms_0_3 = (1.0 + y * (1.0 / 2)) + y2 * ((1.0 / 6) + y * (1.0 / 24))
+    terms_4_7 = ((1.0 / 120) + y * (1.0 / 720)) + y2 * ((1.0 / 5040) + y * (1.0 / 40320))
+    terms_8_11 = (((1.0 / 362880) + y * (1.0 / 3628800))
+                  + y2 * ((1.0 / 39916800) + y * (1.0 / 479001600)))
+    term_12 = 1.0 / 6227020800
+    e = y * ((terms_0_3 + y4 * terms_4_7) + y8 * (terms_8_11 + y4 * term_12))
     for _ in range(7):
         e = e * (2.0 + e)
     return e
