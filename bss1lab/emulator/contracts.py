@@ -18,7 +18,7 @@ KIND_CURR_DELTA = 2    # IF_curr_delta
 KIND_POISSON = 3       # SpikeSourcePoisson
 KIND_ARRAY = 4         # SpikeSourceArray
 
-#: Entries of each Poisson source's cumulative table kept per cell
+#: Entries of each Poisson source's cumulative table kept by block position
 #: (``Cells.poisson_head``), from which ``sources.poisson_counts`` draws the counts 0
 #: to 2 without a table look-up: a source of up to 0.25 spikes per step needs its
 #: table in fewer than 0.25 % of the steps (P(count >= 3)).
@@ -112,14 +112,15 @@ class Cells(NamedTuple):
     block_offset: np.ndarray     # block b's cells: block_cells[offset[b]:offset[b + 1]]
     block_cells: np.ndarray
     kind_run_end: np.ndarray     # per block position: where its run of one kind ends
-    poisson_head: np.ndarray     # [POISSON_HEAD, cell]: the first entries of its table
+    poisson_head: np.ndarray     # [POISSON_HEAD, block position]: the first entries
+                                 # of each source's table
     poisson_cdf: np.ndarray      # inversion tables (layout.PoissonTables)
     poisson_cdf_start: np.ndarray
     poisson_guide: np.ndarray
     poisson_guide_start: np.ndarray
     poisson_guide_size: np.ndarray
-    active_from: np.ndarray      # Poisson sources fire in steps [from, until)
-    active_until: np.ndarray
+    active_from: np.ndarray      # by block position: Poisson sources fire in steps
+    active_until: np.ndarray     # [from, until)
     array_steps: np.ndarray      # SpikeSourceArray: emission steps, per cell up to
     array_end: np.ndarray        # array_end (the cursor in State starts each train)
     direct_synapse: np.ndarray   # one-synapse Poisson sources: that synapse, else -1
@@ -187,8 +188,9 @@ class State(NamedTuple):
     recorded_fill: np.ndarray
     spiking: np.ndarray          # per block: cells that spiked in the step (scratch)
     fired: np.ndarray            # uint8 per cell: spiked in the step (scratch)
-    pending: np.ndarray          # per block: Poisson sources that drew spikes, then
-                                 # limited sources that spiked (scratch)
+    pending: np.ndarray          # per block: positions of Poisson sources that drew
+                                 # spikes, then limited sources that spiked (scratch)
+    drawn: np.ndarray            # int32 by block position: Poisson counts (scratch)
 
 
 class Recording(NamedTuple):

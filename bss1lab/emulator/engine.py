@@ -239,7 +239,7 @@ class Emulation:
             recorded_cell=np.zeros((depth, n), dtype=np.int64),
             recorded_fill=np.zeros((depth, n_blocks), dtype=np.int64),
             spiking=np.zeros(n, dtype=np.int64), fired=np.zeros(n, dtype=np.uint8),
-            pending=np.zeros(n, dtype=np.int64))
+            pending=np.zeros(n, dtype=np.int64), drawn=np.zeros(n, dtype=np.int32))
 
     def continue_from(self, previous: "Emulation") -> None:
         """Continue where ``previous`` stopped: its clock, its state (membranes,

@@ -142,12 +142,12 @@ def kind_run_ends(kinds: np.ndarray, adex: np.ndarray, cells: np.ndarray,
                   block_offset: np.ndarray) -> np.ndarray:
     """For each position of the block-ordered ``cells``, where its run ends: runs are
     of one kind, and of neurons all with or all without adaptation (``adex``); runs
-    of neurons and of Poisson sources are consecutive in cell index (their loops are
-    vectorised over it); they stop at block boundaries."""
+    of neurons are consecutive in cell index (their loops are vectorised over it; the
+    Poisson sources' loop runs over block positions); they stop at block boundaries."""
     n = kinds.size
     boundary = np.zeros(n + 1, dtype=bool)
     boundary[block_offset] = True
-    consecutive = kinds != contracts.KIND_ARRAY
+    consecutive = kinds < contracts.KIND_POISSON
     boundary[1:n] |= ((kinds[1:] != kinds[:-1]) | (adex[1:] != adex[:-1])
                       | (consecutive[1:] & (cells[1:] != cells[:-1] + 1)))
     ends = np.flatnonzero(boundary)  # run starts, and n
@@ -163,7 +163,8 @@ class PoissonTables:
     G = ``guide_size[i]``: a uniform u starts its search at ``guide[int(u G)]`` and
     almost always stops there (a guide table, Chen & Asau 1974). ``head[k, i]`` is
     P(count <= k) for k < ``contracts.POISSON_HEAD`` (1 past the table's end): the
-    entries the kernel reads for every source in every step, laid out by cell."""
+    entries the kernel reads for every source in every step, laid out by cell here
+    and by block position in ``Cells``."""
 
     head: np.ndarray
     cdf: np.ndarray
@@ -318,10 +319,13 @@ def lay_out(mapped: MappedNetwork, dt: float) -> Layout:
         block_cells=block_cells,
         kind_run_end=kind_run_ends(kind[block_cells], parameters["adex"][block_cells],
                                    block_cells, block_offset),
-        poisson_head=poisson.head, poisson_cdf=poisson.cdf,
+        # what the Poisson count reads of every source in every step, by block position
+        poisson_head=np.ascontiguousarray(poisson.head[:, block_cells]),
+        poisson_cdf=poisson.cdf,
         poisson_cdf_start=poisson.cdf_start, poisson_guide=poisson.guide,
         poisson_guide_start=poisson.guide_start, poisson_guide_size=poisson.guide_size,
-        active_from=active_from, active_until=active_until, array_steps=array_steps,
+        active_from=active_from[block_cells], active_until=active_until[block_cells],
+        array_steps=array_steps,
         array_end=array_end, direct_synapse=direct_synapse,
         input_limited=bool((input_link >= 0).any()), input_link=input_link,
         input_fpga=input_fpga,

@@ -40,7 +40,7 @@ BYTES_PER_CELL = (
     + 2 * contracts.PARAMETER_DTYPE.itemsize          # layout: parameter records, kernel's copies
     + _U1 + 13 * _I8 + 2 * _I4 + 3 * _F8      # layout.Cells and the census per cell
     + _BLOCKS * _I8                           # the census' group sizes per (cell, block)
-    + 6 * _F8 + 6 * _I8 + _U1                 # contracts.State per cell, and per kept
+    + 6 * _F8 + 6 * _I8 + _U1 + _I4           # contracts.State per cell, and per kept
     + _DEPTH * (_I4 + _I8)                    # step: spikes emitted, cells recorded
     + 2 * _RING_SLOTS * _F4 + _DEPTH * _BLOCKS * _I4  # its input ring and spike buckets
     + 2 * _I8 + 2 * _I4                       # Emulation's spike record buffer

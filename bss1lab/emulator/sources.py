@@ -49,26 +49,26 @@ def limit_input(first, n_spiking, step, seed_hash, cells, state):
 
 
 @register_jitable(cache=True, error_model="numpy")
-def poisson_counts(lo, hi, step, seed_hash, cells, state):
-    """Draw this step's spike counts of the Poisson sources ``lo`` to ``hi`` (cell
-    indices, consecutive) into ``state.emitted``: the inverse of each source's
+def poisson_counts(start, stop, step, seed_hash, cells, state):
+    """Draw this step's spike counts of the Poisson sources at block positions
+    [start, stop) into ``state.drawn`` (by position): the inverse of each source's
     cumulative distribution at its uniform of (seed, cell, step), from the first
     ``POISSON_HEAD`` entries of its table (``cells.poisson_head``). A count the head
     does not settle (the uniform lies beyond it: rare unless a source has more than
     about a spike per step) is stored as ``-1 - count`` for ``poisson_run`` to finish.
-    A loop without branches or table look-ups: the compiler vectorises it, hashing
-    several sources at a time."""
-    now = step_slot(step, state)
+    A loop without branches or table look-ups, over arrays laid out by position: the
+    compiler vectorises it, hashing several sources at a time, however the sources'
+    cells are spread over the blocks (limited inputs are grouped by FPGA)."""
     head = cells.poisson_head
     # unsigned indices, as in neuron.neuron_run: no wrap-around, so it vectorises
-    for i in range(np.uint64(lo), np.uint64(hi)):
-        u = uniform(seed_hash, i, step)
+    for p in range(np.uint64(start), np.uint64(stop)):
+        u = uniform(seed_hash, cells.block_cells[p], step)
         count = np.int32(0)
         for k in range(POISSON_HEAD):
-            count += np.int32(u >= head[k, i])
-        settled = u < head[POISSON_HEAD - 1, i]
-        active = (cells.active_from[i] <= step) & (step < cells.active_until[i])
-        state.emitted[now, i] = (count if settled else -1 - count) if active else 0
+            count += np.int32(u >= head[k, p])
+        settled = u < head[POISSON_HEAD - 1, p]
+        active = (cells.active_from[p] <= step) & (step < cells.active_until[p])
+        state.drawn[p] = (count if settled else -1 - count) if active else 0
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -96,23 +96,21 @@ def poisson_run(start, stop, n_spiking, first, step, seed_hash, cells, synapses,
     pass); the others are listed. Returns ``(n_spiking, events delivered)``. Not
     inlined: compiled once for all the kernel variants (``scheduler.kernel``)."""
     now = step_slot(step, state)
-    lo = cells.block_cells[start]
-    hi = lo + stop - start
-    poisson_counts(lo, hi, step, seed_hash, cells, state)
-    # first the sources that drew spikes, listed without a branch (which would be
-    # mispredicted at each of them: most draw none in a step), in order
+    poisson_counts(start, stop, step, seed_hash, cells, state)
+    # first the positions of the sources that drew spikes, listed without a branch
+    # (which would be mispredicted at each of them: most draw none in a step), in order
     n_drawn = 0
     # unsigned, as in poisson_counts: no wrap-around of negative indices
-    for i in range(np.uint64(lo), np.uint64(hi)):
-        state.pending[first + n_drawn] = i
-        n_drawn += state.emitted[now, i] != 0
+    for p in range(np.uint64(start), np.uint64(stop)):
+        state.pending[first + n_drawn] = p
+        n_drawn += state.drawn[p] != 0
     events = 0
-    for position in range(np.uint64(first), np.uint64(first + n_drawn)):
-        i = np.uint64(state.pending[position])
-        count = np.int64(state.emitted[now, i])
+    for listed in range(np.uint64(first), np.uint64(first + n_drawn)):
+        p = np.uint64(state.pending[listed])
+        i = np.uint64(cells.block_cells[p])
+        count = np.int64(state.drawn[p])
         if count < 0:
             count = poisson_tail(i, -1 - count, step, seed_hash, cells)
-            state.emitted[now, i] = count
         s = cells.direct_synapse[i]
         plastic = plasticity.cell_pointer[i + _U1] > plasticity.cell_pointer[i]
         if s >= 0 and record_spikes[i] == 0 and not plastic:
