@@ -4,7 +4,7 @@ they are (routing distance in HICANN hops)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -37,7 +37,14 @@ class WaferGeometry:
 
     def hops(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Routing distance between HICANNs ``a`` and ``b`` (Manhattan, in HICANNs)."""
-        return np.abs(self.x[a] - self.x[b]) + np.abs(self.y[a] - self.y[b])
+        return self._hop_table[a, b]
+
+    @cached_property
+    def _hop_table(self) -> np.ndarray:
+        """The distance of every pair of HICANNs: one look-up per synapse instead of
+        four (a mapping asks for the hops of every synapse)."""
+        return (np.abs(self.x[:, None] - self.x[None, :])
+                + np.abs(self.y[:, None] - self.y[None, :]))
 
 
 @lru_cache(maxsize=1)

@@ -266,8 +266,8 @@ def program_parameters(wafer: "Wafer", requested: RealisedNetwork, placement: Pl
 
 def projection_of_synapse(requested: RealisedNetwork) -> np.ndarray:
     """Per requested synapse: the index of its projection."""
-    return np.searchsorted(requested.projection_offsets, np.arange(requested.n_synapses),
-                           side="right") - 1
+    offsets = requested.projection_offsets
+    return np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
 
 
 def program_weights(wafer: "Wafer", requested: RealisedNetwork, routing: Routing
