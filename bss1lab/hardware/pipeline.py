@@ -264,19 +264,13 @@ def program_parameters(wafer: "Wafer", requested: RealisedNetwork, placement: Pl
     return ProgrammedParameters(populations, plasticity, clipped, shared_blocks)
 
 
-def projection_of_synapse(requested: RealisedNetwork) -> np.ndarray:
-    """Per requested synapse: the index of its projection."""
-    offsets = requested.projection_offsets
-    return np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
-
-
 def program_weights(wafer: "Wafer", requested: RealisedNetwork, routing: Routing
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Step 4: the realised synapses' weights (float32, the post cell type's units):
     16 levels of each row's scale, then each synapse's fixed analog spread. Returns
     them and, per projection, the mean relative error of the 4-bit weights."""
     keep = routing.realised
-    projection_of = projection_of_synapse(requested)[keep]
+    projection_of = requested.synapse_projection[keep]
     n_projections = len(requested.projection_labels)
     weight = requested.weight[keep].astype(np.float64)
     quantization_error = np.zeros(n_projections)
@@ -342,7 +336,7 @@ def program(wafer: "Wafer", requested: RealisedNetwork, placement: Placement,
     weight, quantization_error = program_weights(wafer, requested, routing)
     delay = program_delays(wafer, requested, placement, routing)
     keep = routing.realised
-    realised_per_projection = np.bincount(projection_of_synapse(requested)[keep],
+    realised_per_projection = np.bincount(requested.synapse_projection[keep],
                                           minlength=len(requested.projection_labels))
     network = dataclasses.replace(
         requested, populations=parameters.populations,

@@ -149,6 +149,13 @@ class RealisedNetwork:
         from ``projection_receptors``."""
         return np.repeat(self.projection_receptors, np.diff(self.projection_offsets))
 
+    @property
+    def synapse_projection(self) -> np.ndarray:
+        """Per synapse: the index of its projection (int64), built on each access
+        from ``projection_offsets``."""
+        return np.repeat(np.arange(self.projection_offsets.size - 1),
+                         np.diff(self.projection_offsets))
+
     def projection_synapses(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                    np.ndarray]:
         """``(pre, post, weight, delay)`` of projection ``k``: global int32 cell
