@@ -4,18 +4,28 @@ The kernel splits its work into fixed blocks, each thread taking an equal share,
 the threads meet once per synchronisation window. When another process keeps one of
 the cores busy, the thread on that core gets a fraction of it and every other thread
 waits for it at each meeting: two threads then run slower than one. The results do not
-depend on the thread count, so the engine may change it between kernel calls: it runs a
-long run in slices of about ``SLICE_SECONDS``, now and then runs one slice on one
-thread and one on all, and goes on with the faster. While the choice holds, the probes
-grow rarer (``MAX_PERIOD`` slices apart at most; faster when the other count lags
-far behind), and each lasts at most ``PROBE_STEPS`` steps and about a slice's time.
+depend on the thread count, so the engine may change it between kernel calls: it runs
+a long run in slices of about ``SLICE_SECONDS``, now and then runs one slice on one
+thread and one on all, and goes on with the faster (by ``SWITCH_MARGIN``). While the
+choice holds, the probes grow rarer (``MAX_PERIOD`` slices apart at most; faster when
+the other count lags far behind; at once when a slice runs ``SLOWDOWN`` times slower
+than the one before), and each lasts at most ``PROBE_STEPS`` steps and about a slice's
+time.
+
+The first slice on a count after another count ran, and a tuner's first slice, are
+not timed: they pay for what the change wakes (threads asleep, on a virtual machine
+an idle virtual CPU, which can take milliseconds; the fresh buffers' first touches
+in a new emulation) and would make the count look far slower than it runs. Such a
+settling slice is short (``SETTLE_STEPS``), but for the one that returns to the
+chosen count after a probe.
 
 This module imports no numba; ``engine.Emulation`` applies what it chooses.
 """
 
 from __future__ import annotations
 
-__all__ = ["ThreadTuner", "SLICE_SECONDS", "MAX_PERIOD"]
+__all__ = ["ThreadTuner", "SLICE_SECONDS", "MAX_PERIOD", "SETTLE_STEPS", "SWITCH_MARGIN",
+           "SLOWDOWN"]
 
 #: Wall time a slice of a run aims at, s: long enough that a kernel call's overhead
 #: (tens of microseconds) does not count, short enough to adapt within a second.
@@ -26,7 +36,15 @@ MIN_SLICE_STEPS = 8
 #: Steps of a probe of the count not chosen: two synchronisation windows of the
 #: longest kind (``contracts.MAX_WINDOW``), whatever that count's speed.
 PROBE_STEPS = 16
+#: Steps of the untimed slice that opens a probe or a tuner's first slices.
+SETTLE_STEPS = MIN_SLICE_STEPS
 MAX_SLICE_STEPS = 8192
+#: How much faster a probed count must run to take over: one slice's speed against
+#: another's varies by several per cent with the network's activity and the machine.
+SWITCH_MARGIN = 1.1
+#: A slice of the chosen count this many times slower per step than its last one
+#: (another process has taken a core) brings the next probe forward.
+SLOWDOWN = 2.0
 #: Slices between probes: first, and at most (the period doubles while the faster
 #: thread count stays the same).
 FIRST_PERIOD = 8
@@ -46,11 +64,17 @@ class ThreadTuner:
     --------
     >>> tuner = ThreadTuner(2)
     >>> tuner.threads_now(), tuner.slice_steps(10_000)
-    (2, 16)
-    >>> tuner.record(16, 0.0025, measured=True)  # 2 threads: 156 us per step
-    >>> tuner.threads_now()                      # the probe on one thread
-    1
-    >>> tuner.record(16, 0.0020, measured=True)  # faster: one thread goes on
+    (2, 8)
+    >>> tuner.record(8, 0.0100)    # the first slice settles: not timed
+    >>> tuner.slice_steps(10_000)
+    16
+    >>> tuner.record(16, 0.0025)   # 2 threads: 156 us per step
+    >>> tuner.threads_now(), tuner.slice_steps(10_000)  # a probe of one thread settles
+    (1, 8)
+    >>> tuner.record(8, 0.0015)
+    >>> tuner.slice_steps(10_000)
+    16
+    >>> tuner.record(16, 0.0020)   # 125 us per step: faster, and one thread goes on
     >>> tuner.threads_now()
     1
     """
@@ -61,8 +85,9 @@ class ThreadTuner:
         self._per_step: dict[int, float] = {}   # threads -> seconds per step
         self._probe: int | None = 1 if self.threads > 1 else None
         self._period = FIRST_PERIOD
-        self._until_probe = 1  # the first slice on all threads, then a probe
+        self._until_probe = 1  # one timed slice on all threads, then a probe
         self._steps: dict[int, int] = {}        # threads -> steps of its slices
+        self._last: int | None = None           # the count of the last slice
 
     def threads_now(self) -> int:
         """The thread count for the next slice."""
@@ -75,6 +100,8 @@ class ThreadTuner:
         if self.threads == 1:
             return remaining
         probe = self.threads_now()
+        if probe != self._last and (probe != self._current or self._last is None):
+            return min(remaining, SETTLE_STEPS)  # a probe's or the first slice: untimed
         if probe != self._current:  # short: the probed count may have collapsed
             fits = int(SLICE_SECONDS / self._per_step[probe]) if probe in self._per_step \
                 else PROBE_STEPS
@@ -85,28 +112,36 @@ class ThreadTuner:
         """Note that the last slice ran ``steps`` steps in ``wall_s`` seconds.
 
         ``measured=False`` (the first call in a process, which may load the kernel
-        from numba's cache) only counts the slice, without timing it.
+        from numba's cache) only counts the slice, without timing it. A settling
+        slice (the first on its count) is neither timed nor counted.
         """
         if self.threads == 1 or steps <= 0:
             return
         used = self.threads_now()
+        settling, self._last = used != self._last, used
+        if settling:
+            return
         probing = used != self._current
+        slowed = False
         if measured and wall_s > 0:
+            before = self._per_step.get(used)
             self._per_step[used] = wall_s / steps
+            slowed = before is not None and wall_s / steps > SLOWDOWN * before
             wanted = int(steps * SLICE_SECONDS / wall_s)
             self._steps[used] = max(MIN_SLICE_STEPS, min(MAX_SLICE_STEPS, wanted))
         if not probing:
             self._until_probe -= 1
+            if slowed and self._probe is not None:  # a core taken: probe at once
+                self._until_probe, self._period = 0, FIRST_PERIOD
             return
         if self._current not in self._per_step or used not in self._per_step:
             self._until_probe = 1  # not timed yet: one slice as chosen, then again
             return
-        faster = min(self._per_step, key=self._per_step.get)
-        if faster == self._current:
+        lag = self._per_step[used] / self._per_step[self._current]
+        if lag * SWITCH_MARGIN > 1.0:
             # the more the other count lags, the rarer its probes
-            lag = self._per_step[used] / self._per_step[self._current]
             self._period = min(MAX_PERIOD, (4 if lag > 2.0 else 2) * self._period)
         else:
-            self._probe, self._current = self._current, faster
+            self._probe, self._current = self._current, used
             self._period = FIRST_PERIOD
         self._until_probe = self._period
