@@ -92,6 +92,33 @@ def test_quantization_alone_rounds_weights_to_16_levels_per_row(small_network):
     assert parameters(base, "E", "tau_m").tolist() == parameters(rounded, "E", "tau_m").tolist()
 
 
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_each_weight_takes_the_nearest_level_of_its_rows_largest_weight(calibrated):
+    from bss1lab.hardware.weights import quantize, weight_levels
+    levels = weight_levels(calibrated)
+    midpoints = 0.5 * (levels[1:] + levels[:-1])
+    rng = np.random.default_rng(3)
+    group = rng.integers(0, 50, 5000)
+    weight = rng.uniform(0.0, 0.01, 5000)
+    weight[group == 7] = 0.0  # a row of weights 0: level 0, not NaN
+    top = np.zeros(50)
+    np.maximum.at(top, group, weight)
+    # fractions exactly on a midpoint, and one ulp either side, in row 3
+    row = np.flatnonzero(group == 3)
+    ties = np.concatenate([midpoints, np.nextafter(midpoints, 0), np.nextafter(midpoints, 1)])
+    weight[row[:ties.size]] = ties * top[3]
+    weight[row[ties.size]] = top[3]
+    quantized, digital = quantize(weight.astype(np.float32), group, 50, levels)
+    scale = np.zeros(50)
+    np.maximum.at(scale, group, weight.astype(np.float32).astype(np.float64))
+    fraction = np.divide(weight.astype(np.float32), scale[group],
+                         out=np.zeros(5000), where=scale[group] > 0)
+    expected = np.searchsorted(midpoints, fraction)  # the nearest level; ties go down
+    assert digital.dtype == np.int8 and np.array_equal(digital, expected)
+    assert np.array_equal(quantized, levels[expected] * scale[group])
+    assert np.all(digital[group == 7] == 0) and np.all(quantized[group == 7] == 0.0)
+
+
 def test_routed_delays_alone_follow_the_hops(small_network):
     base, routed = mapped_with(None, small_network), mapped_with("routed_delays", small_network)
     assert_same(base, routed, "pre", "post", "weight")

@@ -26,13 +26,23 @@ def weight_levels(calibrated: bool) -> np.ndarray:
     return curve / curve[-1]
 
 
-@njit(cache=True)
-def _group_maximum(values, group, n_groups):
-    result = np.zeros(n_groups)
-    for i in range(values.size):
-        if values[i] > result[group[i]]:
-            result[group[i]] = values[i]
-    return result
+@njit(cache=True, error_model="numpy")
+def _nearest_levels(magnitude, group, n_groups, levels, midpoints, quantized, digital):
+    """``quantize`` in two passes: each group's largest magnitude, then each value's
+    nearest level of its group's scale (the number of midpoints below its fraction of
+    the scale, as ``np.searchsorted(midpoints, fraction)``)."""
+    scale = np.zeros(n_groups)
+    for i in range(magnitude.size):
+        if magnitude[i] > scale[group[i]]:
+            scale[group[i]] = magnitude[i]
+    for i in range(magnitude.size):
+        s = scale[group[i]]
+        fraction = magnitude[i] / s if s > 0 else 0.0
+        d = 0
+        for k in range(midpoints.size):  # all of them, without a branch
+            d += midpoints[k] < fraction
+        digital[i] = d
+        quantized[i] = levels[d] * s
 
 
 def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: np.ndarray
@@ -50,12 +60,13 @@ def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: n
         The 4-bit value of each synapse.
     """
     magnitude = weight.astype(np.float64)  # conductances: never negative on the wafer
-    scale = _group_maximum(magnitude, row_group, n_groups)[row_group]
-    fraction = np.divide(magnitude, scale, out=np.zeros_like(magnitude), where=scale > 0)
+    levels = np.asarray(levels, dtype=np.float64)
     # nearest level: levels are increasing, so compare with the midpoints
     midpoints = 0.5 * (levels[1:] + levels[:-1])
-    digital = np.searchsorted(midpoints, fraction).astype(np.int8)
-    quantized = levels[digital] * scale
+    quantized = np.empty_like(magnitude)
+    digital = np.empty(magnitude.size, dtype=np.int8)
+    _nearest_levels(magnitude, np.asarray(row_group), int(n_groups), levels, midpoints,
+                    quantized, digital)
     return quantized, digital
 
 
