@@ -425,3 +425,18 @@ def test_what_placement_reads_decides_anew_when_it_changes():
         assert _same_decisions(fresh_placement, mapped.placement)
         assert _same_decisions(fresh_routing, mapped.routing)
         placement, routing = fresh_placement, fresh_routing
+
+
+def test_a_chips_kept_normals_are_its_streams_own_and_cannot_be_changed():
+    from bss1lab.hardware import streams
+    first = streams.standard_normals(5, streams.DELAY_JITTER, 1000)
+    again = streams.standard_normals(5, streams.DELAY_JITTER, 1000)
+    assert again is first  # kept: the next mapping of the same synapses draws nothing
+    expected = np.random.default_rng([5, streams.DELAY_JITTER]).standard_normal(1000)
+    assert np.array_equal(first, expected)
+    assert not np.array_equal(streams.standard_normals(5, streams.WEIGHT_DISTORTION, 1000),
+                              first)
+    with pytest.raises(ValueError):
+        first[0] = 0.0
+    large = streams.KEPT_MAX_VALUES + 1
+    assert streams.standard_normals(5, 99, large) is not streams.standard_normals(5, 99, large)

@@ -300,11 +300,11 @@ def program_delays(wafer: "Wafer", requested: RealisedNetwork, placement: Placem
     keep = routing.realised
     if not wafer.routed_delays:
         return requested.delay[keep].astype(np.float32)
-    rng = np.random.default_rng([chip(int(wafer.seed)).weight_deviation_seed,
-                                 streams.DELAY_JITTER])
+    jitter = streams.standard_normals(chip(int(wafer.seed)).weight_deviation_seed,
+                                      streams.DELAY_JITTER, requested.n_synapses)
     return routed_delays(wafer_geometry(), placement.hicann[requested.pre],
                          placement.hicann[requested.post], wafer.speedup,
-                         rng)[keep].astype(np.float32)
+                         jitter)[keep].astype(np.float32)
 
 
 def program(wafer: "Wafer", requested: RealisedNetwork, placement: Placement,

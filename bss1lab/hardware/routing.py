@@ -204,10 +204,11 @@ def _fair_floor(shares: np.ndarray, owner: np.ndarray) -> np.ndarray:
 
 def routed_delays(geometry: WaferGeometry, source_hicann: np.ndarray,
                   target_hicann: np.ndarray, speedup: float,
-                  rng: np.random.Generator) -> np.ndarray:
+                  standard_normals: np.ndarray) -> np.ndarray:
     """Delays that follow the route: offset + per-hop time x hops + jitter, bio ms
     (the fit holds at a speed-up of 1e4; the circuits' delays are fixed, so in bio
-    time they grow with the speed-up)."""
+    time they grow with the speed-up). The jitter is ``DELAY_JITTER_MS`` times each
+    route's ``standard_normals``."""
     hops = geometry.hops(source_hicann, target_hicann)
-    jitter = rng.normal(0.0, DELAY_JITTER_MS, size=hops.size)
+    jitter = DELAY_JITTER_MS * standard_normals
     return (DELAY_OFFSET_MS + DELAY_PER_HOP_MS * hops + jitter) * speedup / REFERENCE_SPEEDUP

@@ -8,7 +8,13 @@ changing one changes every chip (and the committed results drawn from it).
 
 from __future__ import annotations
 
-__all__ = ["FIXED_PATTERN", "TRIAL_TO_TRIAL", "WEIGHT_DISTORTION", "DELAY_JITTER"]
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+__all__ = ["FIXED_PATTERN", "TRIAL_TO_TRIAL", "WEIGHT_DISTORTION", "DELAY_JITTER",
+           "standard_normals"]
 
 #: The chip's fixed pattern (per-denmem deviations, calibration failures) from the
 #: wafer seed (``variation.chip``).
@@ -20,3 +26,30 @@ TRIAL_TO_TRIAL = 0x7121A1
 WEIGHT_DISTORTION = 7
 #: The jitter of the routed delays, from the chip's weight-deviation seed.
 DELAY_JITTER = 11
+
+#: Draws ``standard_normals`` keeps, and the longest it keeps (8 MB each): a panel's
+#: network, mapped again at every control, draws the same chip's per-synapse normals.
+KEPT_NORMALS = 4
+KEPT_MAX_VALUES = 1_000_000
+_kept: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
+_lock = threading.Lock()  # a panel maps in its own thread
+
+
+def standard_normals(seed: int, stream: int, n: int) -> np.ndarray:
+    """The first ``n`` standard normals of the stream ``[seed, stream]`` (read-only):
+    ``np.random.default_rng([seed, stream]).standard_normal(n)``, kept for the next
+    mapping of the same chip's synapses (the last ``KEPT_NORMALS`` draws of at most
+    ``KEPT_MAX_VALUES``)."""
+    key = (int(seed), int(stream), int(n))
+    with _lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    values = np.random.default_rng([seed, stream]).standard_normal(n)
+    values.flags.writeable = False
+    if n <= KEPT_MAX_VALUES:
+        with _lock:
+            _kept[key] = values
+            while len(_kept) > KEPT_NORMALS:
+                _kept.popitem(last=False)
+    return values

@@ -76,6 +76,6 @@ def distort(weight: np.ndarray, realised: np.ndarray, seed: int, spread: float
     standard normal, fixed per requested synapse (drawn for all of them from the
     chip's weight-deviation ``seed``, then taken at the ``realised`` mask, so a
     synapse keeps its deviation whatever else is lost), never below 0."""
-    rng = np.random.default_rng([seed, streams.WEIGHT_DISTORTION])
-    deviation = rng.standard_normal(realised.size)[realised]
+    deviation = streams.standard_normals(seed, streams.WEIGHT_DISTORTION,
+                                         realised.size)[realised]
     return weight * np.maximum(1.0 + spread * deviation, 0.0)
