@@ -202,6 +202,7 @@ class Recording(NamedTuple):
     out_count: np.ndarray
     out_used: np.ndarray         # [0]: entries used
     trace_cells: np.ndarray      # traced cells
+    trace_block: np.ndarray      # int64, the block of each traced cell
     trace_state: np.ndarray      # state per trace column: 0 v, 1 syn_e, 2 syn_i, 3 w
     trace_every: int             # steps between samples, 0: none
     traces: np.ndarray           # [sample, column, traced cell]

@@ -185,9 +185,11 @@ class Emulation:
         self.window = sync_window(self.layout.synapses.delay[crossing])
         self._spikes, self._trace_cells, self._variables, self._every = record.resolve(
             mapped.network, self.dt)
-        # the kernel's state index of each traced variable
+        # the kernel's state index of each traced variable, and the block of each
+        # traced cell, which samples it
         self._trace_state = np.array([STATE_VARIABLES[v] for v in self._variables],
                                      dtype=np.int64)
+        self._trace_block = self.layout.block_of(self._trace_cells)
         buffer = max(MIN_SPIKE_BUFFER, 8 * int(self._spikes.sum()))
         self._out = (np.empty(buffer, dtype=np.int32), np.empty(buffer, dtype=np.int64),
                      np.empty(buffer, dtype=np.int32))
@@ -399,7 +401,8 @@ class Emulation:
             recording = Recording(
                 spikes=spikes, out_cell=self._out[0], out_step=self._out[1],
                 out_count=self._out[2], out_used=out_used, trace_cells=self._trace_cells,
-                trace_state=self._trace_state, trace_every=every, traces=traces)
+                trace_block=self._trace_block, trace_state=self._trace_state,
+                trace_every=every, traces=traces)
             # a process's first call may load the kernel from numba's cache: not timed
             timed = bool(getattr(self._kernel, "signatures", True))
             started = time.perf_counter()

@@ -72,6 +72,13 @@ class Layout:
     def n_blocks(self) -> int:
         return int(self.cells.block_offset.size - 1)
 
+    def block_of(self, cells: np.ndarray) -> np.ndarray:
+        """The block each of ``cells`` (global indices) is in, int64."""
+        position = np.empty(self.n_cells, dtype=np.int64)
+        position[self.cells.block_cells] = np.arange(self.n_cells)
+        return (np.searchsorted(self.cells.block_offset, position[np.asarray(cells)],
+                                side="right") - 1).astype(np.int64)
+
 
 #: Explicit integration methods and how many time constants a step may span: Heun's
 #: method on dv/dt = -v / tau is stable for dt <= 2 tau (|1 - x + x^2 / 2| <= 1).

@@ -110,6 +110,27 @@ def advance_block(b, step, dt, seed_hash, cells, neurons, synapses, plasticity, 
     state.block_events[b] += events
 
 
+@register_jitable(cache=True, error_model="numpy")
+def sample_traces(b, sample, state, recording):
+    """Write the state of block ``b``'s traced cells into row ``sample`` of the
+    traces (only a cell's own block changes its state)."""
+    for r in range(recording.trace_cells.shape[0]):
+        if recording.trace_block[r] != b:
+            continue
+        cell = recording.trace_cells[r]
+        for column in range(recording.trace_state.shape[0]):
+            variable = recording.trace_state[column]
+            if variable == 0:
+                value = state.v[cell]
+            elif variable == 1:
+                value = state.syn_e[cell]
+            elif variable == 2:
+                value = state.syn_i[cell]
+            else:
+                value = state.w[cell]
+            recording.traces[sample, column, r] = value
+
+
 def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synapses,
               plasticity, state, recording):
     """Advance the network by up to ``n_steps`` steps from ``first_step``.
@@ -120,8 +141,9 @@ def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synaps
     previous one, step by step in the order of the steps, emitting blocks and cells.
     No spike emitted inside a window is due before the window ends, so the threads
     meet once a window, not once a step, and the result does not depend on how the
-    work is split between threads or calls. A parallel region also ends where a
-    trace sample is due or the spike record could overflow (the caller drains it
+    work is split between threads or calls. Each block samples its own traced
+    cells after the steps that end on a multiple of the trace interval. A parallel
+    region also ends where the spike record could overflow (the caller drains it
     and calls again). Returns ``(steps_done, samples_written)``.
     """
     n_blocks = cells.block_offset.shape[0] - 1
@@ -130,14 +152,11 @@ def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synaps
         n_recordable += recording.spikes[c]
     capacity = recording.out_cell.shape[0]
     every = recording.trace_every
-    dynamics = (state.v, state.syn_e, state.syn_i, state.w)
     samples = 0
     done = 0
     while done < n_steps:
         start = first_step + done
         stop = min(first_step + n_steps, (start // window + 1) * window)
-        if every > 0:
-            stop = min(stop, (start // every + 1) * every)
         if n_recordable > 0:
             fits = (capacity - recording.out_used[0]) // n_recordable
             if fits == 0:
@@ -155,6 +174,9 @@ def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synaps
             for step in range(start, stop):
                 advance_block(block, step, dt, seed_hash, cells, neurons, synapses,
                               plasticity, state, recording.spikes)
+                if every > 0 and (step + 1) % every == 0:
+                    row = samples + (step + 1) // every - start // every - 1
+                    sample_traces(block, row, state, recording)
         used = recording.out_used[0]
         for step in range(start, stop):
             now = step_slot(step, state)
@@ -167,12 +189,8 @@ def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synaps
                     recording.out_count[used] = state.emitted[now, cell]
                     used += 1
         recording.out_used[0] = used
-        if every > 0 and stop % every == 0:
-            for r in range(recording.trace_cells.shape[0]):
-                for column in range(recording.trace_state.shape[0]):
-                    variable = dynamics[recording.trace_state[column]]
-                    recording.traces[samples, column, r] = variable[recording.trace_cells[r]]
-            samples += 1
+        if every > 0:
+            samples += stop // every - start // every
         done += stop - start
     return done, samples
 
