@@ -65,6 +65,21 @@ def test_a_probe_less_than_the_margin_faster_does_not_change_the_count():
     assert used[-30:].count(2) >= 27
 
 
+def test_a_runs_last_few_steps_neither_time_a_count_nor_bring_a_probe_forward():
+    # a slice cut to 1 step by the run's end pays a whole kernel call (30 us on two
+    # threads, 3 us on one) over that step
+    tuner = ThreadTuner(2)
+    run_slices(tuner, {1: 1.6e-5, 2: 1e-5}, 200)
+    assert tuner.threads_now() == 2
+    for _ in range(20):  # runs of 2,000 steps and their 1-step remainders
+        for remaining in (2000, 1):
+            threads = tuner.threads_now()
+            steps = tuner.slice_steps(remaining)
+            cost = {1: 3e-6 + steps * 1.6e-5, 2: 3e-5 + steps * 1e-5}[threads]
+            tuner.record(steps, cost)
+    assert tuner.threads_now() == 2
+
+
 def test_slices_take_about_the_target_time_on_the_count_they_run_on():
     tuner = ThreadTuner(2)
     tuner.record(64, 1.0)             # settling: not timed

@@ -9,8 +9,8 @@ a long run in slices of about ``SLICE_SECONDS``, now and then runs one slice on 
 thread and one on all, and goes on with the faster (by ``SWITCH_MARGIN``). While the
 choice holds, the probes grow rarer (``MAX_PERIOD`` slices apart at most; faster when
 the other count lags far behind; at once when a slice runs ``SLOWDOWN`` times slower
-than the one before), and each lasts at most ``PROBE_STEPS`` steps and about a slice's
-time.
+than the one before), and each times at most ``PROBE_STEPS`` steps and about a slice's
+time, after its settling slice.
 
 The first slice on a count after another count ran, and a tuner's first slice, are
 not timed: they pay for what the change wakes (threads asleep, on a virtual machine
@@ -88,6 +88,7 @@ class ThreadTuner:
         self._until_probe = 1  # one timed slice on all threads, then a probe
         self._steps: dict[int, int] = {}        # threads -> steps of its slices
         self._last: int | None = None           # the count of the last slice
+        self._planned = FIRST_SLICE_STEPS       # its steps, as planned before a run's end
 
     def threads_now(self) -> int:
         """The thread count for the next slice."""
@@ -101,19 +102,23 @@ class ThreadTuner:
             return remaining
         probe = self.threads_now()
         if probe != self._last and (probe != self._current or self._last is None):
-            return min(remaining, SETTLE_STEPS)  # a probe's or the first slice: untimed
-        if probe != self._current:  # short: the probed count may have collapsed
+            planned = SETTLE_STEPS  # a probe's or the first slice: untimed
+        elif probe != self._current:  # short: the probed count may have collapsed
             fits = int(SLICE_SECONDS / self._per_step[probe]) if probe in self._per_step \
                 else PROBE_STEPS
-            return min(remaining, PROBE_STEPS, max(MIN_SLICE_STEPS, fits))
-        return min(remaining, self._steps.get(self._current, FIRST_SLICE_STEPS))
+            planned = min(PROBE_STEPS, max(MIN_SLICE_STEPS, fits))
+        else:
+            planned = self._steps.get(self._current, FIRST_SLICE_STEPS)
+        self._planned = planned
+        return min(remaining, planned)
 
     def record(self, steps: int, wall_s: float, measured: bool = True) -> None:
         """Note that the last slice ran ``steps`` steps in ``wall_s`` seconds.
 
         ``measured=False`` (the first call in a process, which may load the kernel
-        from numba's cache) only counts the slice, without timing it. A settling
-        slice (the first on its count) is neither timed nor counted.
+        from numba's cache) only counts the slice, without timing it, as does a
+        slice that a run's end cut below ``PROBE_STEPS``. A settling slice (the first
+        on its count) is neither timed nor counted.
         """
         if self.threads == 1 or steps <= 0:
             return
@@ -123,10 +128,13 @@ class ThreadTuner:
             return
         probing = used != self._current
         slowed = False
-        if measured and wall_s > 0:
+        # a slice cut short (a run's last steps) pays a kernel call over few steps:
+        # timed only from PROBE_STEPS on, and judged for a slowdown only at full length
+        if measured and wall_s > 0 and steps >= min(self._planned, PROBE_STEPS):
             before = self._per_step.get(used)
             self._per_step[used] = wall_s / steps
-            slowed = before is not None and wall_s / steps > SLOWDOWN * before
+            slowed = (before is not None and steps >= self._planned
+                      and wall_s / steps > SLOWDOWN * before)
             wanted = int(steps * SLICE_SECONDS / wall_s)
             self._steps[used] = max(MIN_SLICE_STEPS, min(MAX_SLICE_STEPS, wanted))
         if not probing:
