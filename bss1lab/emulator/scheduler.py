@@ -114,21 +114,12 @@ def advance_block(b, step, dt, seed_hash, cells, neurons, synapses, plasticity, 
 def sample_traces(b, sample, state, recording):
     """Write the state of block ``b``'s traced cells into row ``sample`` of the
     traces (only a cell's own block changes its state)."""
+    dynamics = (state.v, state.syn_e, state.syn_i, state.w)
     for r in range(recording.trace_cells.shape[0]):
-        if recording.trace_block[r] != b:
-            continue
-        cell = recording.trace_cells[r]
-        for column in range(recording.trace_state.shape[0]):
-            variable = recording.trace_state[column]
-            if variable == 0:
-                value = state.v[cell]
-            elif variable == 1:
-                value = state.syn_e[cell]
-            elif variable == 2:
-                value = state.syn_i[cell]
-            else:
-                value = state.w[cell]
-            recording.traces[sample, column, r] = value
+        if recording.trace_block[r] == b:
+            for column in range(recording.trace_state.shape[0]):
+                variable = dynamics[recording.trace_state[column]]
+                recording.traces[sample, column, r] = variable[recording.trace_cells[r]]
 
 
 def run_steps(first_step, n_steps, window, dt, seed_hash, cells, neurons, synapses,
