@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple, Sequence, TypeVar
 
 import numpy as np
@@ -36,6 +34,7 @@ import numpy as np
 from bss1lab.errors import DoesNotFitWafer
 from bss1lab.hardware import links, streams
 from bss1lab.hardware.geometry import wafer_geometry
+from bss1lab.hardware.kept import Kept
 from bss1lab.hardware.mapped import MappedNetwork
 from bss1lab.hardware.placement import Placement, place, source_rates
 from bss1lab.hardware.plasticity import stp_models, wafer_plasticity
@@ -68,9 +67,7 @@ class _RecentDecisions:
     are made read-only, since several mappings may then share them."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[bytes, _Decision] = OrderedDict()
-        self._lock = threading.Lock()  # a panel maps in its own thread
+        self._kept: Kept[_Decision] = Kept(size)
 
     def get(self, network: RealisedNetwork, inputs: tuple,
             decide: Callable[[], _Decision]) -> _Decision:
@@ -78,25 +75,19 @@ class _RecentDecisions:
         kept or made (and kept, unless ``network`` is too large)."""
         if network.n_synapses > KEPT_MAX_SYNAPSES:
             return decide()
-        key = _digest(*inputs)
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
-        decision = decide()
-        for field in dataclasses.fields(decision):
-            value = getattr(decision, field.name)
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-        with self._lock:
-            self._kept[key] = decision
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return decision
+        return self._kept.get(_digest(*inputs), lambda: _read_only(decide()))
 
     def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+        self._kept.clear()
+
+
+def _read_only(decision: _Decision) -> _Decision:
+    """``decision`` with its arrays made read-only."""
+    for field in dataclasses.fields(decision):
+        value = getattr(decision, field.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return decision
 
 
 #: Placements and routings kept, of networks of at most ``KEPT_MAX_SYNAPSES``

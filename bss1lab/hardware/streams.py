@@ -8,10 +8,9 @@ changing one changes every chip (and the committed results drawn from it).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
+
+from bss1lab.hardware.kept import Kept
 
 __all__ = ["FIXED_PATTERN", "TRIAL_TO_TRIAL", "WEIGHT_DISTORTION", "DELAY_JITTER",
            "standard_normals"]
@@ -31,8 +30,7 @@ DELAY_JITTER = 11
 #: network, mapped again at every control, draws the same chip's per-synapse normals.
 KEPT_NORMALS = 4
 KEPT_MAX_VALUES = 1_000_000
-_kept: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
-_lock = threading.Lock()  # a panel maps in its own thread
+_KEPT: Kept[np.ndarray] = Kept(KEPT_NORMALS)
 
 
 def standard_normals(seed: int, stream: int, n: int) -> np.ndarray:
@@ -40,16 +38,8 @@ def standard_normals(seed: int, stream: int, n: int) -> np.ndarray:
     ``np.random.default_rng([seed, stream]).standard_normal(n)``, kept for the next
     mapping of the same chip's synapses (the last ``KEPT_NORMALS`` draws of at most
     ``KEPT_MAX_VALUES``)."""
-    key = (int(seed), int(stream), int(n))
-    with _lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    values = np.random.default_rng([seed, stream]).standard_normal(n)
-    values.flags.writeable = False
-    if n <= KEPT_MAX_VALUES:
-        with _lock:
-            _kept[key] = values
-            while len(_kept) > KEPT_NORMALS:
-                _kept.popitem(last=False)
-    return values
+    def draw() -> np.ndarray:
+        values = np.random.default_rng([seed, stream]).standard_normal(n)
+        values.flags.writeable = False
+        return values
+    return _KEPT.get((int(seed), int(stream), int(n)), draw, keep=n <= KEPT_MAX_VALUES)
