@@ -70,8 +70,10 @@ def test_the_first_compilation_is_printed_where_logging_would_not_show_it():
 
 
 @pytest.mark.parametrize("name, says", [
-    ("run_steps_serial_exponential_cond_exp", "the emulator for IF_cond_exp cells, "
-                                              "exponential method"),
+    ("run_steps_serial_exponential_cond_exp__spike_arrays_plasticity",
+     "the emulator for IF_cond_exp cells, exponential method"),
+    ("run_steps_exponential_cond_exp_curr_exp__plasticity",
+     "the emulator for IF_cond_exp, IF_curr_exp cells, exponential method"),
     ("run_steps_rk2_cond_exp_adex_curr_exp_curr_delta",
      "the emulator for IF_cond_exp, EIF_cond_exp_isfa_ista, IF_curr_exp, IF_curr_delta "
      "cells, rk2 method"),
@@ -110,4 +112,5 @@ def test_a_single_conductance_based_neuron_compiles_only_its_own_neuron_loop():
                             timeout=900)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == (
-        "['neuron_run_cond_exp_exponential'] [(False, 0, ('cond_exp',))]")
+        "['neuron_run_cond_exp_exponential'] "
+        "[(False, 0, ('cond_exp',), ('spike_arrays', 'plasticity'))]")

@@ -12,4 +12,4 @@ def test_the_warm_up_compiles_every_neuron_loop_and_a_serial_and_a_parallel_kern
     warm_up(verbose=False)
     assert not_warmed() == []
     assert len(neuron.loops_made()) == len(neuron.LOOPS) * len(neuron.METHOD_NAMES)
-    assert {parallel for parallel, _, _ in scheduler.kernels()} == {False, True}
+    assert {parallel for parallel, *_ in scheduler.kernels()} == {False, True}

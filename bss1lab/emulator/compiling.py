@@ -94,9 +94,10 @@ def compiling_now() -> str | None:
     if function is None:
         return None
     layer = LAYERS.get(function.__module__.split(".")[1], "bss1lab")
-    # the kernel variants' names end in method_loop1_loop2... (their block step and
-    # neuron loops are compiled inside them: never the outermost compilation)
-    variant = re.fullmatch(r"run_steps(?:_serial)?_(exponential|rk2)_(.+)",
+    # the kernel variants' names end in method_loop1_loop2..., then __feature1_...
+    # (their block step and neuron loops are compiled inside them: never the
+    # outermost compilation)
+    variant = re.fullmatch(r"run_steps(?:_serial)?_(exponential|rk2)_(.+?)(?:__.+)?",
                            function.__name__)
     if variant is None:
         return f"compiling {layer} (once: numba keeps it)..."

@@ -172,11 +172,12 @@ class Emulation:
         self.seed_sequence = sequence
         self._seed_hash = sequence.generate_state(1, np.uint64)[0]
         self.layout: Layout = lay_out(mapped, self.dt)
-        # compiled for this network's neuron kinds and method only (on one thread for
-        # a network of one block)
+        # compiled for this network's neuron kinds, features and method only (on one
+        # thread for a network of one block)
         self._kernel = scheduler.kernel(
             self.layout.n_blocks > 1, METHODS[method],
-            scheduler.loops_of(self.layout.cells, self.layout.neurons))
+            scheduler.loops_of(self.layout.cells, self.layout.neurons),
+            scheduler.features_of(self.layout.cells, self.layout.plasticity))
         # a one-synapse source's spikes go straight onto its target, in its own
         # block: only the synapses between blocks bound the window
         crossing = np.ones(self.layout.synapses.delay.size, dtype=bool)

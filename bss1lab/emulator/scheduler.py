@@ -18,20 +18,26 @@ from numba import njit, prange
 from numba.extending import register_jitable
 
 from bss1lab.emulator.contracts import (KIND_ARRAY, KIND_COND_EXP, KIND_CURR_EXP,
-                                        KIND_POISSON, Cells, NeuronParameters)
+                                        KIND_POISSON, Cells, NeuronParameters, Plasticity)
 from bss1lab.emulator.delivery import deliver_block, deliver_direct, emit_plastic, step_slot
 from bss1lab.emulator.neuron import LOOPS, METHOD_NAMES, neuron_loop
 from bss1lab.emulator.sources import array_run, limit_input, poisson_run
 from bss1lab.emulator.twins import twin
 
-__all__ = ["kernel", "kernels", "loops_of"]
+__all__ = ["FEATURES", "kernel", "kernels", "loops_of", "features_of"]
 
 #: What a kernel variant runs (``kernel``), set in each variant's copy of the
 #: functions below as compile-time constants: whether it has cells of each loop of
-#: ``neuron.LOOPS`` and that loop's compiled function. A variant compiles only its
-#: loops; the defaults here are no variant's.
+#: ``neuron.LOOPS`` and that loop's compiled function, and whether it has each of the
+#: ``FEATURES``. A variant compiles only its loops and features; the defaults here
+#: are no variant's.
 HAS_COND_EXP = HAS_ADEX = HAS_CURR_EXP = HAS_CURR_DELTA = False
 RUN_COND_EXP = RUN_ADEX = RUN_CURR_EXP = RUN_CURR_DELTA = None
+HAS_SPIKE_ARRAYS = HAS_PLASTICITY = False
+#: The parts of a block's step that only some networks need: spike-array sources
+#: (``array_run``) and plastic synapses (``emit_plastic``, the efficacy of a plastic
+#: one-synapse source).
+FEATURES = ("spike_arrays", "plasticity")
 
 
 def advance_block(b, step, dt, seed_hash, cells, neurons, synapses, plasticity, state,
@@ -63,7 +69,9 @@ def advance_block(b, step, dt, seed_hash, cells, neurons, synapses, plasticity, 
                                                state, record_spikes)
             events += delivered
         elif k == KIND_ARRAY:
-            n_spiking = array_run(position, stop, n_spiking, first, step, cells, state)
+            if HAS_SPIKE_ARRAYS:
+                n_spiking = array_run(position, stop, n_spiking, first, step, cells,
+                                      state)
         elif k == KIND_COND_EXP and neurons.adex[cells.block_cells[position]]:
             if HAS_ADEX:
                 n_spiking = RUN_ADEX(position, stop, n_spiking, first, step, dt, cells,
@@ -89,12 +97,13 @@ def advance_block(b, step, dt, seed_hash, cells, neurons, synapses, plasticity, 
         if count == 0:
             continue  # all of a source's spikes dropped at the input
         state.spike_total[i] += count
-        if plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]:
+        if HAS_PLASTICITY and plasticity.cell_pointer[i + 1] > plasticity.cell_pointer[i]:
             emit_plastic(i, count, step, dt, plasticity, state)
         s = cells.direct_synapse[i]
         if s >= 0:
             scale = float(count)
-            if plasticity.synapse_slot.shape[0] > 0 and plasticity.synapse_slot[s] >= 0:
+            if (HAS_PLASTICITY and plasticity.synapse_slot.shape[0] > 0
+                    and plasticity.synapse_slot[s] >= 0):
                 scale = state.stp_efficacy[now, plasticity.synapse_slot[s]]
             deliver_direct(s, scale, step, synapses, state)
             events += count
@@ -194,40 +203,67 @@ def loops_of(cells: Cells, neurons: NeuronParameters) -> tuple[str, ...]:
                  if np.any((cells.kind == kind) & (adex == with_adex)))
 
 
-_kernels: dict[tuple[bool, int, tuple[str, ...]], object] = {}
+def features_of(cells: Cells, plasticity: Plasticity) -> tuple[str, ...]:
+    """The ``FEATURES`` a network needs, in ``FEATURES``' order."""
+    needed = {"spike_arrays": bool(np.any(cells.kind == KIND_ARRAY)),
+              "plasticity": plasticity.synapse_slot.shape[0] > 0}
+    return tuple(feature for feature in FEATURES if needed[feature])
 
 
-def kernel(parallel: bool, method: int, loops: tuple[str, ...]):
-    """``run_steps`` compiled for networks of the neuron ``loops`` (``loops_of``) and
-    integration ``method`` (``contracts.METHOD_*``), on all threads (``parallel``) or
-    on the calling thread alone.
+Key = tuple[bool, int, tuple[str, ...], tuple[str, ...]]
+_kernels: dict[Key, object] = {}
+
+
+def kernel(parallel: bool, method: int, loops: tuple[str, ...],
+           features: tuple[str, ...] = FEATURES):
+    """``run_steps`` compiled for networks of the neuron ``loops`` (``loops_of``),
+    the ``features`` (``features_of``) and integration ``method``
+    (``contracts.METHOD_*``), on all threads (``parallel``) or on the calling thread
+    alone.
 
     Each variant is compiled on its first call (or loaded from numba's cache) with
     only its own loops, so a network compiles neither the other integration method
     nor the kinds it does not have. The serial variant is for networks of a single
     block: a parallel region would only add thread hand-offs (and, with other busy
     processes on the machine, waits for descheduled threads).
+
+    Only the parallel variants leave out the features a network does not use: their
+    compilation takes twice the serial one's, and a network without spike arrays
+    and plastic synapses (the course's large networks) saves about a tenth of it.
+    The serial variant has them all, so that the small networks and single neurons
+    a student tries one after the other, with and without input spikes and plastic
+    synapses, share one compilation.
     """
-    key = (bool(parallel), int(method), tuple(loops))
+    if not parallel:
+        features = FEATURES
+    key = (bool(parallel), int(method), tuple(loops), tuple(features))
     if key not in _kernels:
-        unknown = set(loops) - set(LOOPS)
-        if unknown:
-            raise ValueError(f"kernel: loops={loops!r}; allowed: {list(LOOPS)}")
+        for name, given, allowed in (("loops", loops, LOOPS), ("features", features,
+                                                               FEATURES)):
+            if set(given) - set(allowed):
+                raise ValueError(f"kernel: {name}={given!r}; allowed: {list(allowed)}")
+        # the loops' names after the method, then the features' after "__"
+        # (``compiling.compiling_now`` reads the loops back)
         suffix = "_".join((METHOD_NAMES[method],) + tuple(loops))
+        if features:
+            suffix += "__" + "_".join(features)
         name = f"run_steps_{suffix}" if parallel else f"run_steps_serial_{suffix}"
         _kernels[key] = njit(cache=True, parallel=bool(parallel), error_model="numpy")(
-            twin(run_steps, name, advance_block=_advance_block(suffix, method, loops)))
+            twin(run_steps, name,
+                 advance_block=_advance_block(suffix, method, loops, features)))
     return _kernels[key]
 
 
 _advance_blocks: dict[str, object] = {}
 
 
-def _advance_block(suffix: str, method: int, loops: tuple[str, ...]):
-    """``advance_block`` of ``loops`` and ``method``, one for the serial and the
-    parallel kernel (numba would otherwise compile it twice, into one cache file)."""
+def _advance_block(suffix: str, method: int, loops: tuple[str, ...],
+                   features: tuple[str, ...]):
+    """``advance_block`` of ``loops``, ``features`` and ``method``, one for the serial
+    and the parallel kernel (numba would otherwise compile it twice, into one cache
+    file)."""
     if suffix not in _advance_blocks:
-        constants = {}
+        constants = {f"HAS_{feature.upper()}": True for feature in features}
         for loop in loops:
             constants[f"HAS_{loop.upper()}"] = True
             constants[f"RUN_{loop.upper()}"] = neuron_loop(loop, method)
@@ -236,6 +272,7 @@ def _advance_block(suffix: str, method: int, loops: tuple[str, ...]):
     return _advance_blocks[suffix]
 
 
-def kernels() -> dict[tuple[bool, int, tuple[str, ...]], object]:
-    """The kernel variants made in this process, by ``(parallel, method, loops)``."""
+def kernels() -> dict[Key, object]:
+    """The kernel variants made in this process, by ``(parallel, method, loops,
+    features)``."""
     return dict(_kernels)

@@ -94,13 +94,12 @@ def not_warmed() -> list[str]:
     2,083-neuron network)."""
     from bss1lab.emulator import neuron, scheduler
 
-    ran = {(parallel, method, loops) for (parallel, method, loops), kernel
-           in scheduler.kernels().items() if kernel.signatures}
-    covered = {(loop, method) for _, method, loops in ran for loop in loops}
+    ran = {key for key, kernel in scheduler.kernels().items() if kernel.signatures}
+    covered = {(loop, method) for _, method, loops, _ in ran for loop in loops}
     missing = [f"neuron_run_{loop}_{name}" for loop in neuron.LOOPS
                for method, name in neuron.METHOD_NAMES.items()
                if (loop, method) not in covered]
-    made = {parallel for parallel, _, _ in ran}
+    made = {parallel for parallel, _, _, _ in ran}
     missing += [name for parallel, name in ((False, "a serial kernel"),
                                             (True, "a parallel kernel"))
                 if parallel not in made]
