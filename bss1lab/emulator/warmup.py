@@ -2,7 +2,8 @@
 
 ``python -m bss1lab.emulator.warmup`` runs, briefly, what the notebooks run: a
 single neuron of each cell type on the emulated wafer and on the ideal reference
-(both integration methods), the two seed networks on both, and a microcircuit with
+(both integration methods), the two seed networks on both, Brunel's original
+current-based network on the ideal reference, and a microcircuit with
 its Poisson background: every neuron loop with both integration methods, and the
 serial and parallel kernels (``not_warmed``). numba caches what it compiles
 (``cache=True``), so a kernel started later loads it instead of compiling. Binder runs this
@@ -64,6 +65,11 @@ def warm_up(verbose: bool = True) -> dict:
                                     record_variables=["v"], record_cells={"E": [0]},
                                     on_chunk=lambda chunk, fraction: True)
             for target in (wafer, ideal)]),
+        # Brunel's own model, IF_curr_delta on the ideal reference (notebook 04): a
+        # parallel kernel of its own
+        ("Brunel's original balanced random network, ideal", lambda:
+            balanced_random_network("original", wafer=ideal, n_neurons=2500,
+                                    duration=20.0, seed=0)),
         ("cortical microcircuit, wafer and ideal", lambda: [
             cortical_microcircuit("hardware", N_scaling=0.01, duration=20.0, seed=0),
             cortical_microcircuit("original", N_scaling=0.03, K_scaling=0.1,
