@@ -51,18 +51,13 @@ def _delay_steps(delay, dt, lengthen):
 
 
 @njit(cache=True)
-def _entries(counts, n_cells, n_blocks):
+def _entries(counts, n_blocks, entry_cell, entry_block, entry_synapse, entry_pointer):
     """Turn the group counts into entries (non-empty groups, in (cell, block) order):
-    each entry's cell, block and first synapse, and each cell's first entry. On
-    return ``counts[g]`` is where group g's first synapse goes."""
-    n_entries = 0
-    for g in range(counts.shape[0]):
-        if counts[g] > 0:
-            n_entries += 1
-    entry_cell = np.empty(n_entries, dtype=np.int32)
-    entry_block = np.empty(n_entries, dtype=np.int32)
-    entry_synapse = np.empty(n_entries + 1, dtype=np.int64)
-    entry_pointer = np.zeros(n_cells + 1, dtype=np.int64)
+    each entry's cell, block and first synapse, and each cell's first entry (into
+    ``entry_pointer``, zeros on the way in). On return ``counts[g]`` is where group
+    g's first synapse goes."""
+    n_cells = entry_pointer.shape[0] - 1
+    n_entries = entry_cell.shape[0]
     e = 0
     position = 0
     for g in range(counts.shape[0]):
@@ -78,7 +73,6 @@ def _entries(counts, n_cells, n_blocks):
     entry_synapse[n_entries] = position
     for c in range(n_cells):
         entry_pointer[c + 1] += entry_pointer[c]
-    return entry_cell, entry_block, entry_synapse, entry_pointer
 
 
 @njit(cache=True)
@@ -191,8 +185,15 @@ def file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
     ``census.group_size``."""
     net = mapped.network
     n_projections = len(net.projection_labels)
-    entry_cell, entry_block, entry_synapse, entry_pointer = _entries(
-        census.group_size, net.n_cells, n_blocks)
+    # made here, not in _entries: numba would compile an np.empty of each type into
+    # it (a tenth of a second, cold)
+    n_entries = int(np.count_nonzero(census.group_size))
+    entry_cell = np.empty(n_entries, dtype=np.int32)
+    entry_block = np.empty(n_entries, dtype=np.int32)
+    entry_synapse = np.empty(n_entries + 1, dtype=np.int64)
+    entry_pointer = np.zeros(net.n_cells + 1, dtype=np.int64)
+    _entries(census.group_size, n_blocks, entry_cell, entry_block, entry_synapse,
+             entry_pointer)
     next_free = census.group_size  # _entries turned the sizes into first positions
     n_synapses = int(entry_synapse[-1])
     column = np.empty(n_synapses, dtype=np.int32)

@@ -160,12 +160,7 @@ def _extend(horizontal, vertical, hline_at, y, x, step, limit):
 
 @njit(cache=True)
 def _route_buses(order, bus_x, bus_y, bus_line, target_start, target_x, target_y,
-                 arrival):
-    horizontal = np.zeros((_ROWS, HORIZONTAL_LINES, _COLUMNS), dtype=np.bool_)
-    vertical = np.zeros((_COLUMNS, 2 * VERTICAL_LINES_PER_SIDE, _ROWS), dtype=np.bool_)
-    # buses arriving per HICANN, side and switch class: ties go to the emptier one
-    load = np.zeros((_COLUMNS, _ROWS, 2 * SWITCH_CLASSES), dtype=np.int64)
-    hline_at = np.zeros(_COLUMNS, dtype=np.int64)
+                 arrival, horizontal, vertical, load, hline_at):
     for b in range(bus_x.size):  # each sender owns its line on its own HICANN
         if bus_line[b] >= 0:
             track = (bus_line[b] - LINE_SHIFT_PER_HOP * bus_x[b]) % HORIZONTAL_LINES
@@ -263,11 +258,18 @@ def route_buses(source_x: np.ndarray, source_y: np.ndarray, sending_line: np.nda
     n_buses = source_x.size
     target_start = np.searchsorted(target_bus[order], np.arange(n_buses + 1))
     arrival_sorted = np.empty(order.size, dtype=np.int64)
+    # the lines taken so far, made here, not in the router: numba would compile an
+    # np.zeros of each shape and type into it (a tenth of a second each, cold)
+    horizontal = np.zeros((_ROWS, HORIZONTAL_LINES, _COLUMNS), dtype=np.bool_)
+    vertical = np.zeros((_COLUMNS, 2 * VERTICAL_LINES_PER_SIDE, _ROWS), dtype=np.bool_)
+    # buses arriving per HICANN, side and switch class: ties go to the emptier one
+    load = np.zeros((_COLUMNS, _ROWS, 2 * SWITCH_CLASSES), dtype=np.int64)
+    hline_at = np.zeros(_COLUMNS, dtype=np.int64)  # each column's line of this bus
     _route_buses(np.argsort(-np.asarray(priority), kind="stable").astype(np.int64),
                  source_x.astype(np.int64), source_y.astype(np.int64),
                  sending_line.astype(np.int64), target_start.astype(np.int64),
                  target_x[order].astype(np.int64), target_y[order].astype(np.int64),
-                 arrival_sorted)
+                 arrival_sorted, horizontal, vertical, load, hline_at)
     arrival = np.empty_like(arrival_sorted)
     arrival[order] = arrival_sorted
     return arrival
@@ -279,9 +281,7 @@ def switch_class(vertical_line: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _assign_drivers(pool_start, route_class, wanted, synapses, granted):
-    taken = np.zeros((2, DRIVERS_PER_QUADRANT), dtype=np.bool_)
-    share = np.empty(wanted.size, dtype=np.int64)
+def _assign_drivers(pool_start, route_class, wanted, synapses, granted, share, taken):
     for p in range(pool_start.size - 1):
         a = pool_start[p]
         b = pool_start[p + 1]
@@ -374,9 +374,13 @@ def assign_drivers(pool: np.ndarray, route_class: np.ndarray, wanted: np.ndarray
     order = np.lexsort((-np.asarray(synapses), pool))
     pool_start = np.flatnonzero(np.r_[True, pool[order][1:] != pool[order][:-1], True])
     granted_sorted = np.zeros(order.size, dtype=np.int64)
+    # each route's share of its pool, and the pool's drivers taken (made here, not in
+    # the numba function: see route_buses)
+    share = np.empty(order.size, dtype=np.int64)
+    taken = np.zeros((2, DRIVERS_PER_QUADRANT), dtype=np.bool_)
     _assign_drivers(pool_start.astype(np.int64), route_class[order].astype(np.int64),
                     wanted[order].astype(np.int64), synapses[order].astype(np.float64),
-                    granted_sorted)
+                    granted_sorted, share, taken)
     granted = np.empty_like(granted_sorted)
     granted[order] = granted_sorted
     return granted

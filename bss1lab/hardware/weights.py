@@ -27,11 +27,11 @@ def weight_levels(calibrated: bool) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
-def _nearest_levels(magnitude, group, n_groups, levels, midpoints, quantized, digital):
-    """``quantize`` in two passes: each group's largest magnitude, then each value's
-    nearest level of its group's scale (the number of midpoints below its fraction of
-    the scale, as ``np.searchsorted(midpoints, fraction)``)."""
-    scale = np.zeros(n_groups)
+def _nearest_levels(magnitude, group, scale, levels, midpoints, quantized, digital):
+    """``quantize`` in two passes: each group's largest magnitude (into ``scale``,
+    zeros on the way in), then each value's nearest level of its group's scale (the
+    number of midpoints below its fraction of the scale, as
+    ``np.searchsorted(midpoints, fraction)``)."""
     for i in range(magnitude.size):
         if magnitude[i] > scale[group[i]]:
             scale[group[i]] = magnitude[i]
@@ -65,7 +65,9 @@ def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: n
     midpoints = 0.5 * (levels[1:] + levels[:-1])
     quantized = np.empty_like(magnitude)
     digital = np.empty(magnitude.size, dtype=np.int8)
-    _nearest_levels(magnitude, np.asarray(row_group), int(n_groups), levels, midpoints,
+    # each group's scale, made here: numba would compile an np.zeros into the loop
+    scale = np.zeros(int(n_groups))
+    _nearest_levels(magnitude, np.asarray(row_group), scale, levels, midpoints,
                     quantized, digital)
     return quantized, digital
 

@@ -39,7 +39,13 @@ def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
     # every row takes one uniform per index (Floyd's algorithm too): numpy draws them
     # all at once, the same numbers in the same order as one at a time (and faster)
     uniforms = rng.random(int(np.sum(counts)))
-    keys = _draw_keys(uniforms, counts, int(n_pool), excluded, bool(with_replacement))
+    # the keys replace the uniforms they are drawn from; only drawing without
+    # replacement needs to remember what was taken (both made here: numba would
+    # compile the view and an np.zeros into _draw_keys, a fifth of a second cold)
+    keys = uniforms.view(np.int64)
+    taken = np.zeros(1 if with_replacement else int(n_pool), dtype=np.bool_)
+    _draw_keys(uniforms, keys, counts, int(n_pool), excluded, bool(with_replacement),
+               taken)
     # one numpy sort of the keys row * n_pool + index sorts every row at once, in
     # place: faster than numba's sort row by row, which would also be half of this
     # module's first compilation
@@ -48,15 +54,13 @@ def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
 
 
 @njit(cache=True)
-def _draw_keys(uniforms, counts, n_pool, excluded, with_replacement):
+def _draw_keys(uniforms, out, counts, n_pool, excluded, with_replacement, taken):
     """``sample_partners``'s draws as keys ``row * n_pool + index``, each row's in the
-    order drawn, from one uniform on [0, 1) per index; written over ``uniforms`` (a
-    key replaces the uniform it was drawn from), which is returned as int64."""
+    order drawn, from one uniform on [0, 1) per index, into ``out``: ``uniforms``'
+    memory as int64 (a key replaces the uniform it was drawn from). ``taken``: one
+    False per index of the pool (drawing without replacement), left all False."""
     # int(u * m) for a 53-bit uniform u: uniform on range(m) up to 2**-22 relative
     # bias for any pool below 2**31, and ~20x faster than Generator.integers here
-    out = uniforms.view(np.int64)
-    # only drawing without replacement needs to remember what was taken
-    taken = np.zeros(1 if with_replacement else n_pool, dtype=np.bool_)
     position = 0
     for row in range(counts.shape[0]):
         k = counts[row]
@@ -85,4 +89,3 @@ def _draw_keys(uniforms, counts, n_pool, excluded, with_replacement):
                     out[p] += 1
         for p in range(start, position):
             out[p] += row * n_pool
-    return out
