@@ -141,12 +141,12 @@ def test_layout_rounds_delays_as_steps_of():
     delays = np.concatenate([np.arange(1, 400) * 0.05,  # half steps: rounded up
                              np.random.default_rng(0).uniform(0.1, 20.0, 10_000)])
     delays = delays.astype(np.float32)  # as the network stores them
-    steps, lengthened = filing._delay_steps(delays, 0.1, False)
+    steps = np.empty(delays.size, dtype=np.int16)
+    assert filing._delay_steps(delays, 0.1, False, steps) == 0
     np.testing.assert_array_equal(steps, grid.steps_of(delays, 0.1))
-    assert lengthened == 0
-    steps, lengthened = filing._delay_steps(np.float32([0.03, 0.1, 0.25]), 0.1, True)
+    steps = np.empty(3, dtype=np.int16)
+    assert filing._delay_steps(np.float32([0.03, 0.1, 0.25]), 0.1, True, steps) == 1
     np.testing.assert_array_equal(steps, [1, 1, 3])
-    assert lengthened == 1
 
 
 def test_the_kernel_runs_on_the_threads_set_threads_chose_and_numba_is_restored(

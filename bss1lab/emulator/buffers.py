@@ -26,13 +26,13 @@ def take_tokens(tokens, last_time, now, rate, depth, wanted):
 
 
 @njit(cache=True)
-def _serve(times, key, tokens, last, dropped, n_times, rate, depth):
+def _serve(times, key, tokens, last, dropped, n_times, rate, depth, keep):
     """Serve time-sorted events through one buffer per key (-1: none), updating the
-    buffers' state in place; returns which events pass and the count of distinct
-    times served so far. Events of the same time are served in an order that rotates
-    from one time to the next (counted over the whole run), so no neuron is favoured
-    when a buffer runs over."""
-    keep = np.ones(times.size, dtype=np.bool_)
+    buffers' state in place and clearing ``keep`` (all True on the way in) for the
+    events that do not pass; returns the count of distinct times served so far.
+    Events of the same time are served in an order that rotates from one time to the
+    next (counted over the whole run), so no neuron is favoured when a buffer runs
+    over."""
     start = 0
     while start < times.size:
         stop = start
@@ -51,7 +51,7 @@ def _serve(times, key, tokens, last, dropped, n_times, rate, depth):
                 dropped[k] += 1
         n_times += 1
         start = stop
-    return keep, n_times
+    return n_times
 
 
 class Readout:
@@ -95,7 +95,9 @@ class Readout:
         ``dropped``."""
         if not self.limited:
             return np.ones(np.shape(time), dtype=bool)
-        keep, self._n_times = _serve(np.asarray(time, dtype=np.float64), self.key[cell],
-                                     self.tokens, self.last, self.dropped, self._n_times,
-                                     self.rate, self.depth)
+        # made here, not in _serve: numba would compile an np.ones into it
+        keep = np.ones(np.shape(time), dtype=bool)
+        self._n_times = _serve(np.asarray(time, dtype=np.float64), self.key[cell],
+                               self.tokens, self.last, self.dropped, self._n_times,
+                               self.rate, self.depth, keep)
         return keep

@@ -35,11 +35,11 @@ def _count_groups(pre, post, cell_block, n_blocks, counts):
 
 
 @njit(cache=True)
-def _delay_steps(delay, dt, lengthen):
-    """Delays (ms) on the grid, rounded as ``steps_of`` does; with ``lengthen``
-    (as the layout always asks) those shorter than ``dt`` take one step. Returns the
-    steps (int16; the caller checks the longest fits) and how many were lengthened."""
-    steps = np.empty(delay.shape[0], dtype=np.int16)
+def _delay_steps(delay, dt, lengthen, steps):
+    """Delays (ms) on the grid, rounded as ``steps_of`` does, into ``steps`` (int16;
+    the caller checks the longest fits); with ``lengthen`` (as the layout always
+    asks) those shorter than ``dt`` take one step. Returns how many were
+    lengthened."""
     n_lengthened = 0
     for s in range(delay.shape[0]):
         d = np.float64(delay[s])
@@ -47,7 +47,7 @@ def _delay_steps(delay, dt, lengthen):
             d = np.float64(np.float32(dt))
             n_lengthened += 1
         steps[s] = nearest_step(d, dt)
-    return steps, n_lengthened
+    return n_lengthened
 
 
 @njit(cache=True)
@@ -212,8 +212,8 @@ def file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
         if sizes[p] == 0:
             continue
         pre, post, weight, delay = net.projection_synapses(p)
-        steps, lengthened = _delay_steps(delay, dt, True)
-        delays_raised += lengthened
+        steps = np.empty(delay.shape[0], dtype=np.int16)  # (not in numba: see _entries)
+        delays_raised += _delay_steps(delay, dt, True, steps)
         del delay
         slot = (np.searchsorted(slot_keys, pre.astype(np.int64) * n_projections + p)
                 if p in census.emitting else no_slots)

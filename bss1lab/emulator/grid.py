@@ -26,11 +26,9 @@ def nearest_step(time_ms, dt):
 
 
 @njit(cache=True)
-def _nearest_steps(times_ms, dt):
-    steps = np.empty(times_ms.shape[0], dtype=np.int64)
+def _nearest_steps(times_ms, dt, steps):
     for s in range(times_ms.shape[0]):
         steps[s] = nearest_step(times_ms[s], dt)
-    return steps
 
 
 def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
@@ -38,7 +36,10 @@ def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
     ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3. Returns int64
     steps in the shape of ``times_ms``."""
     times = np.asarray(times_ms, dtype=np.float64)
-    return _nearest_steps(times.ravel(), float(dt)).reshape(times.shape)
+    # made here, not in _nearest_steps: numba would compile an np.empty into it
+    steps = np.empty(times.shape, dtype=np.int64)
+    _nearest_steps(times.ravel(), float(dt), steps.reshape(-1))
+    return steps
 
 
 def check_dt(owner: str, dt: object) -> float:
