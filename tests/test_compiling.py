@@ -79,6 +79,10 @@ def test_the_first_compilation_is_printed_where_logging_would_not_show_it():
      "cells, rk2 method"),
     ("run_steps_exponential_adex", "the emulator for EIF_cond_exp_isfa_ista cells, "
                                    "exponential method"),
+    ("run_steps_serial_exponential__spike_arrays_plasticity",
+     "the emulator for spike sources alone"),
+    ("run_steps_rk2__plasticity", "the emulator for spike sources alone"),
+    ("run_steps_exponential_hodgkin_huxley", "the emulator"),
 ])
 def test_the_status_names_the_cell_types_and_the_method_a_kernel_compiles_for(name, says):
     """A panel's status line, while numba compiles a kernel variant."""

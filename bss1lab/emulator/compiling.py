@@ -94,17 +94,23 @@ def compiling_now() -> str | None:
     if function is None:
         return None
     layer = LAYERS.get(function.__module__.split(".")[1], "bss1lab")
-    # the kernel variants' names end in method_loop1_loop2..., then __feature1_...
-    # (their block step and neuron loops are compiled inside them: never the
-    # outermost compilation)
-    variant = re.fullmatch(r"run_steps(?:_serial)?_(exponential|rk2)_(.+?)(?:__.+)?",
-                           function.__name__)
+    generic = f"compiling {layer} (once: numba keeps it)..."
+    # the kernel variants' names: run_steps[_serial]_method[_loop1_loop2...], then
+    # [__feature1_...] (their block step and neuron loops are compiled inside them:
+    # never the outermost compilation)
+    base = function.__name__.split("__")[0]
+    variant = re.fullmatch(r"run_steps(?:_serial)?_(exponential|rk2)(?:_(.+))?", base)
     if variant is None:
-        return f"compiling {layer} (once: numba keeps it)..."
+        return generic
     method, loops = variant[1], variant[2]
+    if loops is None:  # a network of spike sources alone
+        return f"compiling {layer} for spike sources alone (once: numba keeps it)..."
     names = []
     while loops:  # loop names joined by "_": none is another's start
-        loop = next(loop for loop in CELL_TYPES if f"{loops}_".startswith(f"{loop}_"))
+        loop = next((loop for loop in CELL_TYPES if f"{loops}_".startswith(f"{loop}_")),
+                    None)
+        if loop is None:  # a loop this module does not know: say less, not wrong
+            return generic
         names.append(CELL_TYPES[loop])
         loops = loops[len(loop) + 1:]
     cells = ", ".join(names)
