@@ -93,33 +93,42 @@ def test_results_do_not_depend_on_the_block_split(small_network, monkeypatch):
 
 def test_a_parallel_kernel_leaves_out_only_the_features_its_network_does_not_use(
         small_network, monkeypatch):
-    """Without spike arrays, with them, and with plastic synapses besides: each
-    network's parallel kernel has just its features (``scheduler.features_of``), and
-    gives the spikes and traces of the kernel with every feature."""
+    """Without spike arrays, with them, and with plastic synapses instead: each
+    network's parallel kernel has just its features (``scheduler.features_of``), gives
+    the spikes and traces of the kernel with every feature, and a kernel without the
+    network's features would give others (what they leave out matters)."""
     monkeypatch.setattr(layout, "CELLS_PER_BLOCK", 100)
     exc, inh = small_network.populations[:2]
     arrays = [p for p in small_network.populations if p.label == "pulses"]
-    without_arrays = Network(*[p for p in small_network.populations if p not in arrays],
-                             *[q for q in small_network.projections
-                               if q.pre not in arrays])
-    plastic = Network(*small_network.populations, *small_network.projections,
+    populations = [p for p in small_network.populations if p not in arrays]
+    projections = [q for q in small_network.projections if q.pre not in arrays]
+    without_arrays = Network(*populations, *projections)
+    plastic = Network(*populations, *projections,
                       Projection(exc, inh, FixedNumberPreConnector(4),
                                  TsodyksMarkramSynapse(U=0.5, tau_rec=50.0, tau_facil=0.0,
                                                        weight=0.004, delay=1.0)))
+
+    def run_on(emulation, features):
+        emulation._kernel = scheduler.kernel(
+            True, contracts.METHOD_EXPONENTIAL,
+            scheduler.loops_of(emulation.layout.cells, emulation.layout.neurons), features)
+        return emulation.run(150.0)
+
     for network, features in ((without_arrays, ()), (small_network, ("spike_arrays",)),
-                              (plastic, scheduler.FEATURES)):
-        own, every = record_everything(network), record_everything(network)
+                              (plastic, ("plasticity",))):
+        own = record_everything(network)
         assert own.layout.n_blocks > 1
         assert [key[3] for key, kernel in scheduler.kernels().items()
                 if kernel is own._kernel] == [features]
-        every._kernel = scheduler.kernel(True, contracts.METHOD_EXPONENTIAL,
-                                         scheduler.loops_of(every.layout.cells,
-                                                            every.layout.neurons))
-        chunk, reference = own.run(150.0), every.run(150.0)
+        chunk = own.run(150.0)
+        reference = run_on(record_everything(network), scheduler.FEATURES)
         assert chunk.spike_cell.size > 0
         np.testing.assert_array_equal(chunk.spike_cell, reference.spike_cell)
         np.testing.assert_array_equal(chunk.spike_time, reference.spike_time)
         np.testing.assert_array_equal(chunk.traces["v"], reference.traces["v"])
+        if features:
+            lacking = run_on(record_everything(network), ())
+            assert not np.array_equal(chunk.traces["v"], lacking.traces["v"])
 
 
 def test_a_network_that_does_not_keep_its_synapses_runs_identically(small_network,

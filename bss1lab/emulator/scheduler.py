@@ -242,6 +242,9 @@ def kernel(parallel: bool, method: int, loops: tuple[str, ...],
                                                                FEATURES)):
             if set(given) - set(allowed):
                 raise ValueError(f"kernel: {name}={given!r}; allowed: {list(allowed)}")
+        if tuple(features) != tuple(f for f in FEATURES if f in features):
+            raise ValueError(f"kernel: features={features!r} must be distinct and in "
+                             f"FEATURES' order {FEATURES} (as features_of gives them)")
         # the loops' names after the method, then the features' after "__"
         # (``compiling.compiling_now`` reads the loops back)
         suffix = "_".join((METHOD_NAMES[method],) + tuple(loops))

@@ -4,8 +4,8 @@
 single neuron of each cell type on the emulated wafer and on the ideal reference
 (both integration methods), the two seed networks on both, Brunel's original
 current-based network on the ideal reference, and a microcircuit with
-its Poisson background: every neuron loop with both integration methods, and the
-serial and parallel kernels (``not_warmed``). numba caches what it compiles
+its Poisson background: every neuron loop with both integration methods, a serial
+kernel and the parallel kernels of the course's large networks (``not_warmed``). numba caches what it compiles
 (``cache=True``), so a kernel started later loads it instead of compiling. Binder runs this
 while it builds its image (``binder/postBuild``).
 """
@@ -16,7 +16,7 @@ import logging
 import time
 import warnings
 
-__all__ = ["warm_up", "not_warmed"]
+__all__ = ["warm_up", "not_warmed", "COURSE_PARALLEL_LOOPS"]
 
 
 def warm_up(verbose: bool = True) -> dict:
@@ -93,22 +93,31 @@ def warm_up(verbose: bool = True) -> dict:
     return result
 
 
+#: The parallel kernels of the course's networks of several blocks, by neuron loop
+#: (exponential method, neither spike arrays nor plastic synapses): the wafer's
+#: 2,083-neuron network and the microcircuit's hardware flavour (IF_cond_exp), its
+#: original flavour (IF_curr_exp), and Brunel's original network of notebook 04
+#: (IF_curr_delta). Each compiles on its own (``scheduler.kernel``).
+COURSE_PARALLEL_LOOPS = ("cond_exp", "curr_exp", "curr_delta")
+
+
 def not_warmed() -> list[str]:
     """What the course runs and this process has not compiled (or loaded from the
-    cache): every neuron loop (each cell type with each integration method), and a
-    serial (one block: a single neuron) and a parallel kernel (the wafer's
-    2,083-neuron network)."""
+    cache): every neuron loop (each cell type with each integration method), a
+    serial kernel (one block: a single neuron) and the parallel kernels of the
+    course's large networks (``COURSE_PARALLEL_LOOPS``)."""
     from bss1lab.emulator import neuron, scheduler
+    from bss1lab.emulator.contracts import METHOD_EXPONENTIAL
 
     ran = {key for key, kernel in scheduler.kernels().items() if kernel.signatures}
     covered = {(loop, method) for _, method, loops, _ in ran for loop in loops}
     missing = [f"neuron_run_{loop}_{name}" for loop in neuron.LOOPS
                for method, name in neuron.METHOD_NAMES.items()
                if (loop, method) not in covered]
-    made = {parallel for parallel, _, _, _ in ran}
-    missing += [name for parallel, name in ((False, "a serial kernel"),
-                                            (True, "a parallel kernel"))
-                if parallel not in made]
+    if not any(not parallel for parallel, _, _, _ in ran):
+        missing.append("a serial kernel")
+    missing += [f"the parallel kernel of {loop} cells" for loop in COURSE_PARALLEL_LOOPS
+                if (True, METHOD_EXPONENTIAL, (loop,), ()) not in ran]
     return missing
 
 
