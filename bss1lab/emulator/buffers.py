@@ -95,7 +95,7 @@ class Readout:
         ``dropped``."""
         if not self.limited:
             return np.ones(np.shape(time), dtype=bool)
-        # made here, not in _serve: numba would compile an np.ones into it
+        # made here, not inside numba (DESIGN.md, performance shape)
         keep = np.ones(np.shape(time), dtype=bool)
         self._n_times = _serve(np.asarray(time, dtype=np.float64), self.key[cell],
                                self.tokens, self.last, self.dropped, self._n_times,

@@ -185,8 +185,7 @@ def file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
     ``census.group_size``."""
     net = mapped.network
     n_projections = len(net.projection_labels)
-    # made here, not in _entries: numba would compile an np.empty of each type into
-    # it (a tenth of a second, cold)
+    # made here, not inside numba (DESIGN.md, performance shape)
     n_entries = int(np.count_nonzero(census.group_size))
     entry_cell = np.empty(n_entries, dtype=np.int32)
     entry_block = np.empty(n_entries, dtype=np.int32)
@@ -212,7 +211,7 @@ def file_synapses(mapped: MappedNetwork, dt: float, census: _Census,
         if sizes[p] == 0:
             continue
         pre, post, weight, delay = net.projection_synapses(p)
-        steps = np.empty(delay.shape[0], dtype=np.int16)  # (not in numba: see _entries)
+        steps = np.empty(delay.shape[0], dtype=np.int16)  # (as the entries above)
         delays_raised += _delay_steps(delay, dt, True, steps)
         del delay
         slot = (np.searchsorted(slot_keys, pre.astype(np.int64) * n_projections + p)

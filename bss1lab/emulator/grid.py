@@ -36,7 +36,7 @@ def steps_of(times_ms: np.ndarray | float, dt: float) -> np.ndarray:
     ``STEP_SLACK`` keeps 0.3 / 0.1 = 2.9999999999999996 at step 3. Returns int64
     steps in the shape of ``times_ms``."""
     times = np.asarray(times_ms, dtype=np.float64)
-    # made here, not in _nearest_steps: numba would compile an np.empty into it
+    # made here, not inside numba (DESIGN.md, performance shape)
     steps = np.empty(times.shape, dtype=np.int64)
     _nearest_steps(times.ravel(), float(dt), steps.reshape(-1))
     return steps

@@ -3,11 +3,11 @@
 ``python -m bss1lab.emulator.warmup`` runs, briefly, what the notebooks run: a
 single neuron of each cell type on the emulated wafer and on the ideal reference
 (both integration methods), the two seed networks on both, Brunel's original
-current-based network on the ideal reference, and a microcircuit with
-its Poisson background: every neuron loop with both integration methods, a serial
-kernel and the parallel kernels of the course's large networks (``not_warmed``). numba caches what it compiles
-(``cache=True``), so a kernel started later loads it instead of compiling. Binder runs this
-while it builds its image (``binder/postBuild``).
+current-based network on the ideal reference, and a microcircuit with its Poisson
+background: every neuron loop with both integration methods, a serial kernel and
+the parallel kernels of the course's large networks (``not_warmed``). numba caches
+what it compiles (``cache=True``), so a kernel started later loads it instead of
+compiling. Binder runs this while it builds its image (``binder/postBuild``).
 """
 
 from __future__ import annotations

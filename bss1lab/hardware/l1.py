@@ -258,8 +258,7 @@ def route_buses(source_x: np.ndarray, source_y: np.ndarray, sending_line: np.nda
     n_buses = source_x.size
     target_start = np.searchsorted(target_bus[order], np.arange(n_buses + 1))
     arrival_sorted = np.empty(order.size, dtype=np.int64)
-    # the lines taken so far, made here, not in the router: numba would compile an
-    # np.zeros of each shape and type into it (a tenth of a second each, cold)
+    # the lines taken so far, made here, not inside numba (DESIGN.md, performance shape)
     horizontal = np.zeros((_ROWS, HORIZONTAL_LINES, _COLUMNS), dtype=np.bool_)
     vertical = np.zeros((_COLUMNS, 2 * VERTICAL_LINES_PER_SIDE, _ROWS), dtype=np.bool_)
     # buses arriving per HICANN, side and switch class: ties go to the emptier one
@@ -374,8 +373,8 @@ def assign_drivers(pool: np.ndarray, route_class: np.ndarray, wanted: np.ndarray
     order = np.lexsort((-np.asarray(synapses), pool))
     pool_start = np.flatnonzero(np.r_[True, pool[order][1:] != pool[order][:-1], True])
     granted_sorted = np.zeros(order.size, dtype=np.int64)
-    # each route's share of its pool, and the pool's drivers taken (made here, not in
-    # the numba function: see route_buses)
+    # each route's share of its pool, and the pool's drivers taken (made here, as in
+    # route_buses)
     share = np.empty(order.size, dtype=np.int64)
     taken = np.zeros((2, DRIVERS_PER_QUADRANT), dtype=np.bool_)
     _assign_drivers(pool_start.astype(np.int64), route_class[order].astype(np.int64),

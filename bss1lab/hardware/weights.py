@@ -65,7 +65,7 @@ def quantize(weight: np.ndarray, row_group: np.ndarray, n_groups: int, levels: n
     midpoints = 0.5 * (levels[1:] + levels[:-1])
     quantized = np.empty_like(magnitude)
     digital = np.empty(magnitude.size, dtype=np.int8)
-    # each group's scale, made here: numba would compile an np.zeros into the loop
+    # each group's scale, made here, not inside numba (DESIGN.md, performance shape)
     scale = np.zeros(int(n_groups))
     _nearest_levels(magnitude, np.asarray(row_group), scale, levels, midpoints,
                     quantized, digital)

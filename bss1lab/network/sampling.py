@@ -40,8 +40,8 @@ def sample_partners(rng: np.random.Generator, counts: np.ndarray, n_pool: int,
     # all at once, the same numbers in the same order as one at a time (and faster)
     uniforms = rng.random(int(np.sum(counts)))
     # the keys replace the uniforms they are drawn from; only drawing without
-    # replacement needs to remember what was taken (both made here: numba would
-    # compile the view and an np.zeros into _draw_keys, a fifth of a second cold)
+    # replacement needs to remember what was taken (both made here, not inside
+    # numba: DESIGN.md, performance shape)
     keys = uniforms.view(np.int64)
     taken = np.zeros(1 if with_replacement else int(n_pool), dtype=np.bool_)
     _draw_keys(uniforms, keys, counts, int(n_pool), excluded, bool(with_replacement),
